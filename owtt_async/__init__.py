@@ -1,0 +1,76 @@
+"""owtt_async: sponsored allowances for Open WebUI token tracking, async first.
+
+Async code (FastAPI, Starlette) uses ``Database`` and the repositories
+``SponsoredAllowances`` and ``ModelPricing``; scripts use the blocking functions in
+``owtt_async.sponsored`` and ``owtt_async.model_pricing``, which keep the names and
+signatures of the original ``openwebui_token_tracking`` package.
+"""
+
+from __future__ import annotations
+
+import databases
+
+from . import _schema
+from ._allowances import NO_DAILY_LIMIT, SponsoredAllowances
+from ._database import Database
+from ._errors import (
+    AllowanceNotFoundError,
+    ConfigurationError,
+    ConnectionLostError,
+    DatabaseError,
+    DatabaseTimeoutError,
+    DatabaseUnavailableError,
+    DuplicateNameError,
+    InUseError,
+    IntegrityError,
+    InvalidInputError,
+    InvalidTypeError,
+    ModelPricingNotFoundError,
+    OwttError,
+    SchemaError,
+    SqlFileError,
+    UnknownModelError,
+)
+from ._pricing import ModelPricing
+from ._runner import run as _run
+
+__all__ = [
+    "NO_DAILY_LIMIT",
+    "AllowanceNotFoundError",
+    "ConfigurationError",
+    "ConnectionLostError",
+    "Database",
+    "DatabaseError",
+    "DatabaseTimeoutError",
+    "DatabaseUnavailableError",
+    "DuplicateNameError",
+    "InUseError",
+    "IntegrityError",
+    "InvalidInputError",
+    "InvalidTypeError",
+    "ModelPricing",
+    "ModelPricingNotFoundError",
+    "OwttError",
+    "SchemaError",
+    "SponsoredAllowances",
+    "SqlFileError",
+    "UnknownModelError",
+    "migrate",
+    "migrate_database",
+]
+
+__version__ = "0.1.0"
+
+
+async def migrate(database: databases.Database) -> None:
+    """Create the token tracking tables and owtt_async's indexes where missing.
+
+    Idempotent, and never changes existing rows. Raises DuplicateNameError when
+    existing allowances share a name, after creating everything else.
+    """
+    await _schema.migrate(database)
+
+
+def migrate_database(database_url: str | None = None) -> None:
+    """Blocking form of ``migrate``; ``None`` means the ``DATABASE_URL`` variable."""
+    _run(database_url, _schema.migrate)

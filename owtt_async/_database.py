@@ -1,0 +1,117 @@
+"""``owtt_async.Database``: a ``databases.Database`` configured for owtt_async.
+
+It accepts every URL form Open WebUI users write, pools SQLite connections, bounds
+the time spent connecting and disconnecting, and raises owtt_async's errors instead
+of the drivers'. An application can run its own queries on it too: it is a
+``databases.Database`` in every other respect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import databases
+
+from ._sqlite_pool import DEFAULT_BUSY_TIMEOUT, DEFAULT_POOL_SIZE
+from ._translate import translate
+from ._urls import DatabaseTarget, parse_database_url
+
+logger = logging.getLogger("owtt_async")
+
+DEFAULT_CONNECT_TIMEOUT = 10.0
+DEFAULT_DISCONNECT_TIMEOUT = 10.0
+
+
+class Database(databases.Database):
+    """A connection pool for one database URL.
+
+    ``url`` may be None to read the ``DATABASE_URL`` environment variable.
+    ``max_size`` is the number of pooled connections (PostgreSQL default 10, SQLite
+    default 4, and always 1 for ``sqlite:///:memory:``). ``busy_timeout`` is how many
+    seconds an SQLite writer waits for another writer's lock before the call fails.
+    ``connect_timeout`` bounds each attempt to open a PostgreSQL connection, and
+    ``command_timeout`` (None for no limit) each PostgreSQL statement.
+    """
+
+    SUPPORTED_BACKENDS = {
+        **databases.Database.SUPPORTED_BACKENDS,
+        "sqlite": "owtt_async._sqlite_pool:PooledSQLiteBackend",
+    }
+
+    # Statements and sessions check this to skip the per-call set-up that a plain
+    # databases SQLite connection needs.
+    pooled = True
+
+    def __init__(
+        self,
+        url: str | None = None,
+        *,
+        max_size: int | None = None,
+        min_size: int = 1,
+        busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+        connect_timeout: float | None = None,
+        command_timeout: float | None = None,
+        **options: Any,
+    ) -> None:
+        target = parse_database_url(url)
+
+        if target.dialect == "sqlite":
+            options.setdefault("busy_timeout", busy_timeout)
+            options.setdefault("max_size", max_size or DEFAULT_POOL_SIZE)
+        else:
+            timeout = connect_timeout or target.connect_timeout or DEFAULT_CONNECT_TIMEOUT
+            options.setdefault("timeout", timeout)
+            options.setdefault("min_size", min_size)
+            if max_size is not None:
+                options.setdefault("max_size", max_size)
+            if command_timeout is not None:
+                options.setdefault("command_timeout", command_timeout)
+
+        super().__init__(target.url, **options)
+        self.target: DatabaseTarget = target
+
+    def __repr__(self) -> str:
+        return f"owtt_async.Database({self.target.display!r})"
+
+    async def connect(self) -> None:
+        """Open the pool; raises DatabaseUnavailableError naming host and port on failure."""
+        try:
+            await super().connect()
+        except Exception as error:
+            translated = translate(error, self.target)
+            if translated is error:
+                raise
+            raise translated from error
+        logger.info("connected to %s", self.target.display)
+
+    async def disconnect(self, timeout: float = DEFAULT_DISCONNECT_TIMEOUT) -> None:
+        """Close the pool, waiting at most ``timeout`` seconds for connections in use.
+
+        asyncpg's graceful close waits for every connection to come back; one held by
+        a task that was cancelled mid-statement can keep it waiting for good. Past the
+        timeout the pool is terminated instead.
+        """
+        if not self.is_connected:
+            return
+        try:
+            await asyncio.wait_for(super().disconnect(), timeout)
+        except (asyncio.TimeoutError, TimeoutError):
+            logger.warning(
+                "closing %s took longer than %.1f s; terminating its connections",
+                self.target.display,
+                timeout,
+            )
+            self._terminate()
+        logger.info("disconnected from %s", self.target.display)
+
+    def _terminate(self) -> None:
+        # Reaches into databases 0.9.0's PostgresBackend, whose only pool handle is
+        # the private attribute _pool; the version is pinned in pyproject.toml.
+        pool = getattr(self._backend, "_pool", None)
+        terminate = getattr(pool, "terminate", None)
+        if callable(terminate):
+            terminate()
+            self._backend._pool = None  # type: ignore[attr-defined]
+        self.is_connected = False

@@ -1,0 +1,162 @@
+"""The event loop behind the blocking API.
+
+Blocking calls run their coroutine on one event loop that owtt_async keeps in a
+thread of its own, with one connection pool per database URL, reused by every call.
+Because the loop is the library's own, a blocking call works the same from a plain
+script, from many threads at once, and from code that is itself running inside an
+event loop (a notebook cell, a sync helper in an async app), whose loop it merely
+blocks for the duration of the call.
+
+After ``os.fork`` the child starts afresh: the parent's thread does not exist there,
+and its connections belong to the parent. At interpreter exit the pools are closed
+before Python waits for threads, so a one-call script exits promptly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import os
+import threading
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from ._database import Database
+from ._urls import parse_database_url
+
+logger = logging.getLogger("owtt_async")
+
+T = TypeVar("T")
+
+SHUTDOWN_TIMEOUT = 10.0
+
+
+class _Runner:
+    """One event loop thread and the pools opened on it, for one process."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._databases: dict[str, Database] = {}
+        self._connecting: dict[str, asyncio.Lock] = {}
+
+    def run(self, database_url: str | None, call: Callable[[Database], Awaitable[T]]) -> T:
+        """Run ``call`` with the pooled Database for ``database_url`` and return its result."""
+        target = parse_database_url(database_url)
+        loop = self._ensure_loop()
+        if threading.current_thread() is self._thread:
+            raise RuntimeError(
+                "a blocking owtt_async function was called from inside owtt_async's own "
+                "event loop; await the SponsoredAllowances or ModelPricing method instead"
+            )
+
+        async def run_call() -> T:
+            database = await self._database(target.url)
+            return await call(database)
+
+        future = asyncio.run_coroutine_threadsafe(run_call(), loop)
+        try:
+            return future.result()
+        except BaseException:
+            # KeyboardInterrupt in the waiting thread: cancel the call on the loop too,
+            # so that its transaction rolls back instead of running on unseen.
+            future.cancel()
+            raise
+
+    def shutdown(self) -> None:
+        """Close every pool and stop the loop thread, waiting a bounded time."""
+        with self._lock:
+            loop, thread = self._loop, self._thread
+            self._loop = self._thread = None
+        if loop is None or thread is None:
+            return
+
+        async def close_all() -> None:
+            databases, self._databases = list(self._databases.values()), {}
+            for database in databases:
+                try:
+                    await database.disconnect()
+                except Exception as error:
+                    logger.warning(
+                        "closing %s at exit failed: %s", database.target.display, error
+                    )
+
+        try:
+            asyncio.run_coroutine_threadsafe(close_all(), loop).result(SHUTDOWN_TIMEOUT)
+        except (concurrent.futures.TimeoutError, RuntimeError) as error:
+            logger.warning("closing owtt_async's pools at exit failed: %r", error)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(SHUTDOWN_TIMEOUT)
+
+    def _ensure_loop(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is None:
+                loop = asyncio.new_event_loop()
+                thread = threading.Thread(
+                    target=_run_forever, args=(loop,), name="owtt_async-loop", daemon=True
+                )
+                thread.start()
+                self._loop, self._thread = loop, thread
+            return self._loop
+
+    async def _database(self, url: str) -> Database:
+        database = self._databases.get(url)
+        if database is not None and database.is_connected:
+            return database
+
+        # Runs on the loop thread, so this lock only orders the coroutines of
+        # concurrent first calls: one connects, the others wait for its pool.
+        lock = self._connecting.setdefault(url, asyncio.Lock())
+        async with lock:
+            database = self._databases.get(url)
+            if database is None or not database.is_connected:
+                database = Database(url)
+                await database.connect()
+                self._databases[url] = database
+            return database
+
+
+def _run_forever(loop: asyncio.AbstractEventLoop) -> None:
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_forever()
+    finally:
+        loop.close()
+
+
+_runner = _Runner()
+_abandoned: list[Any] = []
+
+
+def run(database_url: str | None, call: Callable[[Database], Awaitable[T]]) -> T:
+    """Run ``call`` on the library's event loop with the pool for ``database_url``."""
+    return _runner.run(database_url, call)
+
+
+def _start_afresh_after_fork() -> None:
+    global _runner
+    # The child has no loop thread, and the parent's connections are the parent's:
+    # closing them here would end the parent's sessions. Keep the old runner
+    # referenced, untouched, so that garbage collection does not close them either.
+    _abandoned.append(_runner)
+    _runner = _Runner()
+
+
+def _shutdown_at_exit() -> None:
+    _runner.shutdown()
+
+
+os.register_at_fork(after_in_child=_start_afresh_after_fork)
+
+# threading._register_atexit runs before Python joins non-daemon threads at exit;
+# atexit handlers run only after that join. Closing the pools first matters when
+# an application's own code keeps non-daemon threads waiting on them.
+_register_atexit = getattr(threading, "_register_atexit", None)
+if callable(_register_atexit):
+    _register_atexit(_shutdown_at_exit)
+else:  # pragma: no cover - CPython has had it since 3.9
+    import atexit
+
+    atexit.register(_shutdown_at_exit)

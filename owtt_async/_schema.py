@@ -1,0 +1,103 @@
+"""Create the token tracking tables and owtt_async's indexes where they are missing.
+
+Tables get the original package's exact definitions, so that it keeps working on a
+database owtt_async set up. Existing tables and rows are never altered: owtt_async
+only adds indexes. The unique index on allowance names cannot be built while two
+allowances share a name (the original allowed that); the error then lists the names
+to rename.
+"""
+
+from __future__ import annotations
+
+import weakref
+
+import databases
+
+from ._errors import DuplicateNameError
+from ._session import Session, open_session, target_of
+
+TABLE_STATEMENTS = (
+    "schema/create_model_pricing",
+    "schema/create_sponsored_allowance",
+    "schema/create_base_models",
+    "schema/create_usage_log",
+)
+INDEX_STATEMENTS = (
+    "schema/create_allowance_sponsor_index",
+    "schema/create_base_models_allowance_index",
+    "schema/create_usage_log_allowance_index",
+)
+NAME_INDEX = "ix_owtt_sponsored_allowance_name"
+
+# Any fixed 64-bit number works as long as nothing else in the database uses it
+# for pg_advisory_xact_lock; this one reads "owtt" in ASCII.
+_MIGRATION_LOCK_KEY = 0x6F777474
+
+# Databases whose unique name index is known to exist, so that create and rename
+# check for it once per pool rather than on every call.
+_name_index_ready: weakref.WeakKeyDictionary[databases.Database, bool] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def migrate(database: databases.Database) -> None:
+    """Create the missing tables and indexes in one transaction; safe to run again.
+
+    Raises DuplicateNameError, after everything else is in place, when existing
+    allowances share a name and the unique name index therefore cannot be built.
+    """
+    target = target_of(database)
+    async with open_session(database, target) as session, session.transaction():
+        if session.dialect == "postgresql":
+            await session.execute("schema/lock", key=_MIGRATION_LOCK_KEY)
+        for name in TABLE_STATEMENTS + INDEX_STATEMENTS:
+            await session.execute(name)
+        duplicates = await _create_name_index(session)
+
+    if duplicates:
+        raise _duplicates_error(duplicates)
+    _name_index_ready[database] = True
+
+
+async def ensure_name_index(database: databases.Database) -> None:
+    """Make sure the unique name index exists before a create or a rename.
+
+    A database the original package set up lacks it. Only indexes are created here:
+    when the tables themselves are missing, the statement fails with SchemaError,
+    which tells the caller to run the migration.
+    """
+    if _name_index_ready.get(database):
+        return
+
+    target = target_of(database)
+    async with open_session(database, target) as session:
+        row = await session.fetch_one("schema/name_index_exists", index_name=NAME_INDEX)
+        if not (row and row["present"]):
+            async with session.transaction():
+                if session.dialect == "postgresql":
+                    await session.execute("schema/lock", key=_MIGRATION_LOCK_KEY)
+                for name in INDEX_STATEMENTS:
+                    await session.execute(name)
+                duplicates = await _create_name_index(session)
+            if duplicates:
+                raise _duplicates_error(duplicates)
+
+    _name_index_ready[database] = True
+
+
+async def _create_name_index(session: Session) -> list[tuple[str, int]]:
+    rows = await session.fetch_all("schema/find_duplicate_names")
+    duplicates = [(row["name"], row["allowances"]) for row in rows]
+    if not duplicates:
+        await session.execute("schema/create_allowance_name_index")
+    return duplicates
+
+
+def _duplicates_error(duplicates: list[tuple[str, int]]) -> DuplicateNameError:
+    listed = ", ".join(f"{name!r} ({count} allowances)" for name, count in duplicates)
+    return DuplicateNameError(
+        "allowance names must be unique before allowances can be created or renamed, "
+        f"but these names are shared: {listed}. Give each a distinct name with "
+        "update_sponsored_allowance(allowance_id=..., new_name=...), then run the "
+        "migration again"
+    )

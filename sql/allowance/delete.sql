@@ -1,0 +1,1 @@
+DELETE FROM token_tracking_sponsored_allowance WHERE id = :id

@@ -1,0 +1,2 @@
+DELETE FROM token_tracking_sponsored_allowance_base_models
+WHERE sponsored_allowance_id = :allowance_id

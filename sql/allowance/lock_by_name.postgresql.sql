@@ -1,0 +1,1 @@
+SELECT id, name FROM token_tracking_sponsored_allowance WHERE name = :name ORDER BY id FOR UPDATE

@@ -1,0 +1,1 @@
+DELETE FROM token_tracking_model_pricing WHERE id = :id RETURNING id

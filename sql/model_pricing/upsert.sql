@@ -1,0 +1,13 @@
+INSERT INTO token_tracking_model_pricing
+    (id, provider, name, input_cost_credits, per_input_tokens,
+     output_cost_credits, per_output_tokens)
+VALUES
+    (:id, :provider, :name, :input_cost_credits, :per_input_tokens,
+     :output_cost_credits, :per_output_tokens)
+ON CONFLICT (id) DO UPDATE SET
+    provider = excluded.provider,
+    name = excluded.name,
+    input_cost_credits = excluded.input_cost_credits,
+    per_input_tokens = excluded.per_input_tokens,
+    output_cost_credits = excluded.output_cost_credits,
+    per_output_tokens = excluded.per_output_tokens

@@ -1,0 +1,1 @@
+SELECT to_regclass(CAST(:index_name AS text)) IS NOT NULL AS present

@@ -1,0 +1,1 @@
+RELEASE SAVEPOINT owtt_async_write

@@ -1,0 +1,2 @@
+-- Used when the caller's task already has a transaction open on this connection.
+SAVEPOINT owtt_async_write
