@@ -32,6 +32,7 @@ from ._errors import (
     UnknownModelError,
 )
 from ._pricing import ModelPricing
+from ._runner import close_pools
 from ._runner import run as _run
 
 __all__ = [
@@ -55,6 +56,7 @@ __all__ = [
     "SponsoredAllowances",
     "SqlFileError",
     "UnknownModelError",
+    "close_pools",
     "migrate",
     "migrate_database",
 ]

@@ -135,6 +135,15 @@ def run(database_url: str | None, call: Callable[[Database], Awaitable[T]]) -> T
     return _runner.run(database_url, call)
 
 
+def close_pools() -> None:
+    """Close the pools the blocking functions opened; the next call opens new ones.
+
+    Scripts need not call this, because the pools close at interpreter exit; it is
+    for tests, and for programs that switch databases and want connections back.
+    """
+    _runner.shutdown()
+
+
 def _start_afresh_after_fork() -> None:
     global _runner
     # The child has no loop thread, and the parent's connections are the parent's:
