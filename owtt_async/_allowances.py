@@ -169,10 +169,18 @@ class SponsoredAllowances:
             daily_credit_limit = check_optional_credits("daily_credit_limit", daily_credit_limit)
 
         if new_name is not None:
-            await ensure_name_index(self._database)
+            try:
+                await ensure_name_index(self._database)
+            except DuplicateNameError:
+                # Names shared before owtt_async arrived keep the unique index from
+                # being built, and renaming is how an admin fixes them; the check
+                # below keeps the new name unused in the meantime.
+                pass
 
         async with self._session() as session, session.transaction():
             target_id = await _lock(session, key_id, key_name)
+            if new_name is not None:
+                await _check_name_free(session, new_name, target_id)
             current = _single(await _select(session, target_id, None), target_id, None)
 
             if model_ids is not None:
@@ -285,6 +293,14 @@ async def _lock(session: Session, allowance_id: uuid.UUID | None, name: str | No
     if len(rows) > 1:
         _single([{"id": str(row["id"])} for row in rows], None, name)
     return uuid.UUID(str(rows[0]["id"]))
+
+
+async def _check_name_free(session: Session, name: str, allowance_id: uuid.UUID) -> None:
+    rows = await session.fetch_all("allowance/lock_by_name", name=name)
+    if any(uuid.UUID(str(row["id"])) != allowance_id for row in rows):
+        raise DuplicateNameError(
+            f"a sponsored allowance named {name!r} already exists; choose another name"
+        )
 
 
 async def _check_models_exist(session: Session, model_ids: list[str]) -> None:
