@@ -107,8 +107,8 @@ def parse_query(name: str, dialect: Dialect, path: Path) -> Query:
         raise SqlFileError(f"{path}: cannot be read: {error}") from error
 
     text, parameters = _convert_parameters(source, dialect, path)
-    if not text.strip():
-        raise SqlFileError(f"{path}: the file holds no statement")
+    if not text:
+        raise SqlFileError(f"{path}: the file holds no statement, only comments or blanks")
     return Query(name=name, dialect=dialect, text=text, parameters=parameters, path=path)
 
 
@@ -116,6 +116,7 @@ def _convert_parameters(source: str, dialect: Dialect, path: Path) -> tuple[str,
     """Rewrite ``:name`` parameters outside quotes and comments into the driver's style.
 
     ``::`` stays as PostgreSQL's cast operator. A ``;`` may only end the statement.
+    Comments are dropped, so the text is empty when the file holds no statement.
     """
     output: list[str] = []
     parameters: list[str] = []
@@ -129,16 +130,14 @@ def _convert_parameters(source: str, dialect: Dialect, path: Path) -> tuple[str,
 
         if pair == "--":
             end = source.find("\n", index)
-            end = length if end == -1 else end
-            output.append(source[index:end])
-            index = end
+            index = length if end == -1 else end
             continue
 
         if pair == "/*":
             end = source.find("*/", index + 2)
             if end == -1:
                 raise SqlFileError(f"{path}: a /* comment is never closed")
-            output.append(source[index : end + 2])
+            output.append(" ")
             index = end + 2
             continue
 
