@@ -172,9 +172,9 @@ class SponsoredAllowances:
             try:
                 await ensure_name_index(self._database)
             except DuplicateNameError:
-                # Names shared before owtt_async arrived keep the unique index from
-                # being built, and renaming is how an admin fixes them; the check
-                # below keeps the new name unused in the meantime.
+                # Names shared before owtt_async arrived block the unique index.
+                # Renaming is how an admin fixes them, so it must still work; the
+                # check in the transaction below keeps the new name unused.
                 pass
 
         async with self._session() as session, session.transaction():

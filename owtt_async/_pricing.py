@@ -1,7 +1,7 @@
 """``ModelPricing``: the async repository of ``token_tracking_model_pricing`` rows.
 
 Allowances may only name models that have a pricing row, so a fresh database needs
-these before its first allowance. A row says how many credits a number of prompt
+these before its first allowance. A row sets how many credits a number of prompt
 tokens (``input_cost_credits`` per ``per_input_tokens``) and of response tokens
 (``output_cost_credits`` per ``per_output_tokens``) cost.
 """

@@ -1,6 +1,6 @@
 """Load the statements owtt_async runs from the ``sql/`` folder.
 
-Each ``.sql`` file holds one statement, named by its path below ``sql/`` without the
+Each ``.sql`` file contains one statement, named by its path below ``sql/`` without the
 suffix (``allowance/select_by_id``). ``NAME.postgresql.sql`` or ``NAME.sqlite.sql``
 replaces ``NAME.sql`` for that dialect only. Parameters are written ``:name``.
 
@@ -61,7 +61,7 @@ def queries(dialect: Dialect) -> dict[str, Query]:
 def load_queries(directory: Path) -> dict[Dialect, dict[str, Query]]:
     """Parse every ``.sql`` file below ``directory`` for both dialects.
 
-    Raises SqlFileError naming the file when one is empty, holds more than one
+    Raises SqlFileError naming the file when one is empty, contains more than one
     statement, leaves a quote or comment open, or names an unknown dialect. A name
     with only ``NAME.sqlite.sql`` exists for SQLite alone, and likewise for PostgreSQL.
     """
@@ -108,7 +108,7 @@ def parse_query(name: str, dialect: Dialect, path: Path) -> Query:
 
     text, parameters = _convert_parameters(source, dialect, path)
     if not text:
-        raise SqlFileError(f"{path}: the file holds no statement, only comments or blanks")
+        raise SqlFileError(f"{path}: the file contains no statement, only comments or blank lines")
     return Query(name=name, dialect=dialect, text=text, parameters=parameters, path=path)
 
 
@@ -116,7 +116,7 @@ def _convert_parameters(source: str, dialect: Dialect, path: Path) -> tuple[str,
     """Rewrite ``:name`` parameters outside quotes and comments into the driver's style.
 
     ``::`` stays as PostgreSQL's cast operator. A ``;`` may only end the statement.
-    Comments are dropped, so the text is empty when the file holds no statement.
+    Comments are dropped, so the text is empty when the file contains no statement.
     """
     output: list[str] = []
     parameters: list[str] = []
@@ -144,7 +144,7 @@ def _convert_parameters(source: str, dialect: Dialect, path: Path) -> tuple[str,
         if statement_ended_at is not None and not char.isspace():
             line = source.count("\n", 0, statement_ended_at) + 1
             raise SqlFileError(
-                f"{path}:{line}: more than one statement; each file holds exactly one"
+                f"{path}:{line}: more than one statement; each file must contain exactly one"
             )
 
         if char in ("'", '"'):

@@ -73,7 +73,7 @@ def test_dialect_only_statement_missing_elsewhere(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("relative", "text", "message"),
     [
-        ("empty.sql", "  \n-- only a comment\n", "holds no statement"),
+        ("empty.sql", "  \n-- only a comment\n", "contains no statement"),
         ("two.sql", "SELECT 1; SELECT 2", "more than one statement"),
         ("quote.sql", "SELECT 'open", "quote is never closed"),
         ("identifier.sql", 'SELECT "open', "quote is never closed"),
