@@ -23,7 +23,7 @@ from ._errors import (
     InvalidInputError,
     UnknownModelError,
 )
-from ._records import Allowance, allowances_from_rows, utc_datetime
+from ._records import Allowance, allowances_from_rows, canonical_id, utc_datetime
 from ._schema import ensure_name_index
 from ._session import Row, Session, open_session, read_with_retry, target_of
 from ._validation import (
@@ -269,11 +269,7 @@ def _single(
     if not allowances:
         raise AllowanceNotFoundError(f"no sponsored allowance {_describe(allowance_id, name)}")
     if len(allowances) > 1:
-        ids = ", ".join(allowance["id"] for allowance in allowances)
-        raise DuplicateNameError(
-            f"{len(allowances)} sponsored allowances are named {name!r} (ids {ids}); "
-            "pass the id instead, and rename the others"
-        )
+        raise _shared_name_error(name, [allowance["id"] for allowance in allowances])
     return allowances[0]
 
 
@@ -291,13 +287,13 @@ async def _lock(session: Session, allowance_id: uuid.UUID | None, name: str | No
     if not rows:
         raise AllowanceNotFoundError(f"no sponsored allowance {_describe(allowance_id, name)}")
     if len(rows) > 1:
-        _single([{"id": str(row["id"])} for row in rows], None, name)
-    return uuid.UUID(str(rows[0]["id"]))
+        raise _shared_name_error(name, [canonical_id(row["id"]) for row in rows])
+    return uuid.UUID(canonical_id(rows[0]["id"]))
 
 
 async def _check_name_free(session: Session, name: str, allowance_id: uuid.UUID) -> None:
     rows = await session.fetch_all("allowance/lock_by_name", name=name)
-    if any(uuid.UUID(str(row["id"])) != allowance_id for row in rows):
+    if any(canonical_id(row["id"]) != str(allowance_id) for row in rows):
         raise DuplicateNameError(
             f"a sponsored allowance named {name!r} already exists; choose another name"
         )
@@ -316,6 +312,14 @@ async def _insert_models(session: Session, allowance_id: uuid.UUID, model_ids: l
         "allowance/insert_base_models",
         allowance_id=session.uuid_value(allowance_id),
         model_ids=session.string_list_value(model_ids),
+    )
+
+
+def _shared_name_error(name: str | None, ids: list[str]) -> DuplicateNameError:
+    # Only possible on a database where the original package stored shared names.
+    return DuplicateNameError(
+        f"{len(ids)} sponsored allowances are named {name!r} (ids {', '.join(ids)}); "
+        "pass the id instead, and rename the others"
     )
 
 

@@ -47,15 +47,8 @@ async def migrate(database: databases.Database) -> None:
     allowances share a name and the unique name index therefore cannot be built.
     """
     target = target_of(database)
-    async with open_session(database, target) as session, session.transaction():
-        if session.dialect == "postgresql":
-            await session.execute("schema/lock", key=_MIGRATION_LOCK_KEY)
-        for name in TABLE_STATEMENTS + INDEX_STATEMENTS:
-            await session.execute(name)
-        duplicates = await _create_name_index(session)
-
-    if duplicates:
-        raise _duplicates_error(duplicates)
+    async with open_session(database, target) as session:
+        await _create(session, TABLE_STATEMENTS + INDEX_STATEMENTS)
     _name_index_ready[database] = True
 
 
@@ -73,24 +66,28 @@ async def ensure_name_index(database: databases.Database) -> None:
     async with open_session(database, target) as session:
         row = await session.fetch_one("schema/name_index_exists", index_name=NAME_INDEX)
         if not (row and row["present"]):
-            async with session.transaction():
-                if session.dialect == "postgresql":
-                    await session.execute("schema/lock", key=_MIGRATION_LOCK_KEY)
-                for name in INDEX_STATEMENTS:
-                    await session.execute(name)
-                duplicates = await _create_name_index(session)
-            if duplicates:
-                raise _duplicates_error(duplicates)
-
+            await _create(session, INDEX_STATEMENTS)
     _name_index_ready[database] = True
 
 
-async def _create_name_index(session: Session) -> list[tuple[str, int]]:
-    rows = await session.fetch_all("schema/find_duplicate_names")
-    duplicates = [(row["name"], row["allowances"]) for row in rows]
-    if not duplicates:
-        await session.execute("schema/create_allowance_name_index")
-    return duplicates
+async def _create(session: Session, statements: tuple[str, ...]) -> None:
+    """Run the CREATE statements, then the unique name index, in one transaction.
+
+    Raises DuplicateNameError after committing the rest when names are shared.
+    """
+    async with session.transaction():
+        if session.dialect == "postgresql":
+            await session.execute("schema/lock", key=_MIGRATION_LOCK_KEY)
+        for name in statements:
+            await session.execute(name)
+
+        rows = await session.fetch_all("schema/find_duplicate_names")
+        duplicates = [(row["name"], row["allowances"]) for row in rows]
+        if not duplicates:
+            await session.execute("schema/create_allowance_name_index")
+
+    if duplicates:
+        raise _duplicates_error(duplicates)
 
 
 def _duplicates_error(duplicates: list[tuple[str, int]]) -> DuplicateNameError:
