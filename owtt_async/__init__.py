@@ -64,15 +64,16 @@ __all__ = [
 __version__ = "0.1.0"
 
 
-async def migrate(database: databases.Database) -> None:
+async def migrate(database: databases.Database) -> list[str]:
     """Create the token tracking tables and owtt_async's indexes where missing.
 
-    Idempotent, and never changes existing rows. Raises DuplicateNameError when
-    existing allowances share a name, after creating everything else.
+    Idempotent, and never changes existing rows. Returns the allowance names that
+    several allowances share (empty normally): until they are renamed, the unique
+    name index cannot be built and creating allowances raises DuplicateNameError.
     """
-    await _schema.migrate(database)
+    return await _schema.migrate(database)
 
 
-def migrate_database(database_url: str | None = None) -> None:
+def migrate_database(database_url: str | None = None) -> list[str]:
     """Blocking form of ``migrate``; ``None`` means the ``DATABASE_URL`` variable."""
-    _run(database_url, _schema.migrate)
+    return _run(database_url, _schema.migrate)

@@ -49,7 +49,10 @@ def translate(error: BaseException, target: DatabaseTarget) -> BaseException:
     if isinstance(error, sqlite3.Error):
         return _from_sqlite(error, target)
     if isinstance(error, (asyncio.TimeoutError, TimeoutError)):
-        return DatabaseTimeoutError(f"{_where(target)} did not answer in time")
+        return DatabaseTimeoutError(
+            f"{_where(target)} did not answer in time; connecting is bounded by "
+            "connect_timeout and each statement by command_timeout (owtt_async.Database options)"
+        )
     if isinstance(error, OSError):
         return DatabaseUnavailableError(f"cannot reach {_where(target)}: {_os_reason(error)}")
     if isinstance(error, ValueError) and str(error) in ("Connection closed", "no active connection"):
@@ -141,7 +144,11 @@ def _from_sqlite(error: sqlite3.Error, target: DatabaseTarget) -> BaseException:
     if reason.startswith(("no such table", "no such column")):
         return SchemaError(f"{reason} in {target.display}; {_MIGRATE_HINT}", name or None)
     if name.startswith(("SQLITE_CANTOPEN", "SQLITE_NOTADB", "SQLITE_PERM", "SQLITE_AUTH")):
-        return DatabaseUnavailableError(f"cannot open {_where(target)}: {reason}", name)
+        return DatabaseUnavailableError(
+            f"cannot open {_where(target)}: {reason}; check that its folder exists and "
+            "that this process may read and write there",
+            name,
+        )
     if name.startswith("SQLITE_READONLY"):
         return DatabaseError(
             f"{_where(target)} is read-only: {reason}; check the file's permissions", name

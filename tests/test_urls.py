@@ -54,7 +54,8 @@ def test_postgresql_forms(scheme: str) -> None:
 def test_sslmode_becomes_ssl() -> None:
     target = parse_database_url("postgresql://u@127.0.0.1/db?sslmode=require&max_size=4")
 
-    assert target.url == "postgresql://u@127.0.0.1/db?max_size=4&ssl=require"
+    assert target.url == "postgresql://u@127.0.0.1/db?ssl=require"
+    assert target.max_size == 4
 
 
 def test_connect_timeout_read() -> None:
@@ -76,6 +77,9 @@ def test_connect_timeout_read() -> None:
         ("postgresql://u:hunter2@127.0.0.1:notaport/db", "invalid database URL"),
         ("postgresql://u:hunter2@127.0.0.1/db?application_name=x", "unsupported option"),
         ("postgresql://u:hunter2@127.0.0.1/db?max_size=many", "invalid max_size"),
+        ("postgresql://u:hunter2@127.0.0.1/db?max_size=0", "invalid max_size"),
+        ("postgresql://u:hunter2@127.0.0.1/db?sslmode=sometimes", "invalid ssl mode"),
+        ("postgresql://u:hunter2@127.0.0.1/db?connect_timeout=-5", "invalid connect_timeout"),
         ("postgresql://u:hunter2@127.0.0.1/db?connect_timeout=soon", "invalid connect_timeout"),
     ],
 )
@@ -117,3 +121,25 @@ def test_database_repr_masks_password() -> None:
 
     assert "hunter2" not in repr(database)
     assert repr(database) == "owtt_async.Database('postgresql://u:***@127.0.0.1/db')"
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"max_size": 0}, "max_size must be a whole number of connections of at least 1"),
+        ({"max_size": "4"}, "max_size must be a whole number"),
+        ({"min_size": -1}, "min_size must be a whole number"),
+        ({"min_size": 5, "max_size": 2}, "min_size 5 is larger than max_size 2"),
+        ({"busy_timeout": -1}, "busy_timeout must be a positive number of seconds"),
+        ({"connect_timeout": 0}, "connect_timeout must be a positive number"),
+        ({"command_timeout": "x"}, "command_timeout must be a positive number"),
+    ],
+)
+def test_bad_database_options_rejected(options: dict, message: str) -> None:
+    with pytest.raises(owtt_async.ConfigurationError, match=message):
+        owtt_async.Database("postgresql://u:hunter2@127.0.0.1/db", **options)
+
+
+def test_server_settings_only_for_postgresql() -> None:
+    with pytest.raises(owtt_async.ConfigurationError, match="PostgreSQL only"):
+        owtt_async.Database("sqlite:///x.db", server_settings={"application_name": "x"})
