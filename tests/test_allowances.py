@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -278,8 +279,11 @@ async def test_failed_write_inside_callers_transaction_keeps_it_usable(
 
 
 async def test_cancelled_create_is_whole_or_absent(
-    allowances: SponsoredAllowances, database: owtt_async.Database
+    allowances: SponsoredAllowances,
+    database: owtt_async.Database,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.WARNING)
     before = await table_snapshot(database)
 
     for delay in (0, 0.0005, 0.001, 0.002, 0.005, 0.01):
@@ -304,6 +308,9 @@ async def test_cancelled_create_is_whole_or_absent(
     assert await table_snapshot(database) == before
     created = await make(allowances, "after cancellations")
     assert await allowances.get(name="after cancellations") == created
+    # Each cancelled transaction was rolled back on its own connection, so neither
+    # asyncpg's pool nor owtt_async had to clean up after it.
+    assert [record.getMessage() for record in caplog.records] == []
 
 
 async def test_not_connected_database_is_clear(database_url: str) -> None:
