@@ -18,8 +18,8 @@ import databases
 from ._errors import (
     AllowanceNotFoundError,
     DuplicateNameError,
-    InUseError,
     IntegrityError,
+    InUseError,
     InvalidInputError,
     UnknownModelError,
 )
@@ -27,7 +27,6 @@ from ._records import Allowance, allowances_from_rows, canonical_id, utc_datetim
 from ._schema import ensure_name_index
 from ._session import Row, Session, open_session, read_with_retry, target_of
 from ._validation import (
-    check_allowance_id,
     check_credits,
     check_models,
     check_optional_allowance_id,
@@ -113,7 +112,8 @@ class SponsoredAllowances:
             "creation_date": utc_datetime(row["creation_date"]),
         }
 
-    async def get(self, *, name: str | None = None, id: str | None = None) -> Allowance:  # noqa: A002 - the original API's parameter name
+    # ``id`` shadows the built-in because the original API names the parameter so.
+    async def get(self, *, name: str | None = None, id: str | None = None) -> Allowance:
         """Return the allowance with this id or name (both: it must match both).
 
         Raises AllowanceNotFoundError, a KeyError, when there is none.

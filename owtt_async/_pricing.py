@@ -12,7 +12,7 @@ from typing import Any
 
 import databases
 
-from ._errors import InUseError, IntegrityError, ModelPricingNotFoundError
+from ._errors import IntegrityError, InUseError, ModelPricingNotFoundError
 from ._records import ModelPricing as ModelPricingRow
 from ._records import pricing_from_row
 from ._session import Row, Session, open_session, read_with_retry, target_of

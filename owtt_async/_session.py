@@ -99,7 +99,10 @@ class Session:
         return bool(self._raw.in_transaction)
 
     def uuid_value(self, value: uuid.UUID) -> Any:
-        """Return ``value`` as the column stores it: native on PostgreSQL, 32 hex digits on SQLite."""
+        """Return ``value`` as the column stores it.
+
+        That is a native UUID on PostgreSQL and 32 hex digits on SQLite.
+        """
         return value if self.dialect == "postgresql" else value.hex
 
     def string_list_value(self, values: Sequence[str]) -> Any:

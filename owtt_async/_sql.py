@@ -82,9 +82,9 @@ def load_queries(directory: Path) -> dict[Dialect, dict[str, Query]]:
     loaded: dict[Dialect, dict[str, Query]] = {dialect: {} for dialect in DIALECTS}
     for name, variants in sources.items():
         for dialect in DIALECTS:
-            path = variants.get(dialect) or variants.get("any")
-            if path is not None:
-                loaded[dialect][name] = parse_query(name, dialect, path)
+            source = variants.get(dialect) or variants.get("any")
+            if source is not None:
+                loaded[dialect][name] = parse_query(name, dialect, source)
     return loaded
 
 

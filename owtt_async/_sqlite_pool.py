@@ -10,6 +10,7 @@ hands them connections from a small pool that are configured once and reused.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 from typing import Any
 
@@ -136,7 +137,6 @@ def _make_worker_thread_daemon(connection: aiosqlite.Connection) -> None:
 
 
 async def _close_quietly(connection: aiosqlite.Connection) -> None:
-    try:
+    # The connection is being discarded anyway, so a failure to close it is moot.
+    with contextlib.suppress(Exception):
         await connection.close()
-    except Exception:  # noqa: S110 - the connection is being discarded anyway
-        pass

@@ -27,6 +27,7 @@ from ._urls import DatabaseTarget
 _MIGRATE_HINT = (
     "create the tables with owtt_async.migrate_database() or 'owtt-async db migrate'"
 )
+_AIOSQLITE_CLOSED_MESSAGES = ("Connection closed", "no active connection")
 
 # SQLSTATE classes and codes that mean the server cannot serve this connection.
 _UNAVAILABLE_CLASSES = ("08", "57", "53")
@@ -55,8 +56,8 @@ def translate(error: BaseException, target: DatabaseTarget) -> BaseException:
         )
     if isinstance(error, OSError):
         return DatabaseUnavailableError(f"cannot reach {_where(target)}: {_os_reason(error)}")
-    if isinstance(error, ValueError) and str(error) in ("Connection closed", "no active connection"):
-        # aiosqlite raises these plain ValueErrors once its connection is closed.
+    # aiosqlite raises these plain ValueErrors once its connection is closed.
+    if isinstance(error, ValueError) and str(error) in _AIOSQLITE_CLOSED_MESSAGES:
         return ConnectionLostError(f"the connection to {_where(target)} is closed")
     return error
 

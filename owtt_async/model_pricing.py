@@ -25,7 +25,9 @@ def list_model_pricing(
     return run(database_url, lambda database: ModelPricing(database).list(provider=provider))
 
 
-def get_model_pricing(database_url: str | None = None, model_id: str | None = None) -> ModelPricingRow:
+def get_model_pricing(
+    database_url: str | None = None, model_id: str | None = None
+) -> ModelPricingRow:
     """Return one model's pricing; raises KeyError when the model has none."""
     return run(
         database_url,
