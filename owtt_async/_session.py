@@ -44,6 +44,8 @@ class Session:
     async def fetch_all(self, statement: str, /, **parameters: Any) -> Sequence[Row]:
         query = get_query(self.dialect, statement)
         _check_parameters(query.name, query.parameters, parameters)
+        # The statement name only: parameter values may be personal data.
+        logger.debug("running %s on %s", query.name, self.target.display)
 
         try:
             if self.dialect == "postgresql":
