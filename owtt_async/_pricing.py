@@ -8,11 +8,13 @@ tokens (``input_cost_credits`` per ``per_input_tokens``) and of response tokens
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 import databases
 
 from ._errors import IntegrityError, InUseError, ModelPricingNotFoundError
+from ._pricing_json import parse_pricing
 from ._records import ModelPricing as ModelPricingRow
 from ._records import pricing_from_row
 from ._session import Row, Session, open_session, read_with_retry, target_of
@@ -75,6 +77,23 @@ class ModelPricing:
         async with open_session(self._database, self._target) as session:
             await session.execute("model_pricing/upsert", **values)
         return values
+
+    async def load(self, models: Any) -> builtins.list[ModelPricingRow]:
+        """Add or update the pricing of every model in a parsed pricing JSON document.
+
+        ``models`` is the list of entries, or an object with a ``"models"`` list, as
+        ``json.load`` returns it (see ``owtt_async._pricing_json`` for the fields).
+        Every entry is checked first, and all are written in one transaction, so an
+        invalid entry raises InvalidInputError naming it and nothing changes.
+        """
+        rows = parse_pricing(models)
+        async with (
+            open_session(self._database, self._target) as session,
+            session.transaction(),
+        ):
+            for row in rows:
+                await session.execute("model_pricing/upsert", **row)
+        return rows
 
     async def delete(self, *, model_id: str) -> None:
         """Delete a model's pricing.
