@@ -112,7 +112,9 @@ def test_load_plain_list_and_object_agree(database_url: str, tmp_path: Path) -> 
             r"models\[2\] repeats the id 'a' of models\[0\]",
             id="repeated-id",
         ),
-        pytest.param([entry("a"), "b"], r"models\[1\] must be an object, not a string", id="string"),
+        pytest.param(
+            [entry("a"), "b"], r"models\[1\] must be an object, not a string", id="string"
+        ),
         pytest.param([entry(" ")], r"models\[0\] \(id ' '\): id must not be empty", id="blank-id"),
         pytest.param([], "contains no models", id="empty-list"),
         pytest.param({"models": "a"}, r'"models" field must be a list', id="models-not-list"),
@@ -137,7 +139,7 @@ def test_invalid_json_names_line(database_url: str, tmp_path: Path) -> None:
     path = tmp_path / "broken.json"
     path.write_text('[\n  {"id": "a",}\n]\n', encoding="utf-8")
 
-    with pytest.raises(owtt_async.InvalidInputError, match="not valid JSON: .* at line 2"):
+    with pytest.raises(owtt_async.InvalidInputError, match=r"not valid JSON: .* at line 2"):
         model_pricing.load_model_pricing(database_url, path)
 
 

@@ -1,0 +1,83 @@
+"""``owtt-async init`` and ``owtt-async db migrate``: set up the tables and the pricing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .. import migrate_database
+from .._pricing import ModelPricing
+from .._pricing_json import DEFAULT_PRICING_FILE, read_pricing_file
+from .._runner import run
+from ._common import Settings, with_settings
+from ._output import echo_json
+
+PRICING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+@click.command(
+    epilog="""Example:
+
+\b
+  owtt-async init --database-url sqlite:///data/webui.db
+  owtt-async init --model-json my-pricing.json
+""",
+)
+@click.option(
+    "--model-json",
+    type=PRICING_FILE,
+    help=(
+        "Pricing JSON file to load: a list of models, or an object with a \"models\" "
+        "list. Defaults to the pricing file shipped with owtt-async."
+    ),
+)
+@with_settings
+def init(settings: Settings, model_json: Path | None) -> None:
+    """Create the token tracking tables and load model pricing.
+
+    Safe to run again: existing tables and rows stay, and models already priced get
+    the file's prices. The file is checked before anything is written.
+    """
+    # Read and check the file first, so that a bad file leaves the database untouched.
+    rows = read_pricing_file(model_json)
+    migrate_database(settings.database_url)
+    run(settings.database_url, lambda database: ModelPricing(database).load(rows))
+
+    source = str(model_json or DEFAULT_PRICING_FILE)
+    if settings.as_json:
+        echo_json(
+            {
+                "database": settings.target.display,
+                "pricing_file": source,
+                "models": [row["id"] for row in rows],
+            }
+        )
+        return
+    click.echo(f"Created the token tracking tables in {settings.target.display}.")
+    click.echo(f"Loaded pricing for {len(rows)} models from {source}.")
+
+
+@click.group()
+def db() -> None:
+    """Manage the database schema."""
+
+
+@db.command(
+    epilog="""Example:
+
+\b
+  DATABASE_URL=postgresql://owtt@127.0.0.1:5432/openwebui owtt-async db migrate
+""",
+)
+@with_settings
+def migrate(settings: Settings) -> None:
+    """Create the token tracking tables and owtt_async's indexes where missing.
+
+    Existing tables and rows are never changed, so running it again is safe.
+    """
+    migrate_database(settings.database_url)
+    if settings.as_json:
+        echo_json({"database": settings.target.display, "migrated": True})
+        return
+    click.echo(f"The token tracking tables in {settings.target.display} are up to date.")
