@@ -64,6 +64,12 @@ def read_pricing_file(path: str | os.PathLike[str] | None = None) -> list[ModelP
         raise type(error)(f"the pricing file {str(file)!r} is invalid: {error}") from None
 
 
+def default_pricing_date() -> str:
+    """Return the ``as_of`` date of the pricing file shipped in the package."""
+    document = json.loads(DEFAULT_PRICING_FILE.read_text(encoding="utf-8"))
+    return str(document["as_of"])
+
+
 def parse_pricing(document: Any) -> list[ModelPricingRow]:
     """Check a parsed pricing document, either shape, and return its entries.
 

@@ -8,7 +8,7 @@ import click
 
 from .. import migrate_database
 from .._pricing import ModelPricing
-from .._pricing_json import DEFAULT_PRICING_FILE, read_pricing_file
+from .._pricing_json import DEFAULT_PRICING_FILE, default_pricing_date, read_pricing_file
 from .._runner import run
 from ._common import Settings, with_settings
 from ._output import echo_json
@@ -44,16 +44,18 @@ def init(settings: Settings, model_json: Path | None) -> None:
     migrate_database(settings.database_url)
     run(settings.database_url, lambda database: ModelPricing(database).load(rows))
 
-    source = str(model_json or DEFAULT_PRICING_FILE)
+    as_of = None if model_json else default_pricing_date()
     if settings.as_json:
         echo_json(
             {
                 "database": settings.target.display,
-                "pricing_file": source,
+                "pricing_file": str(model_json or DEFAULT_PRICING_FILE),
+                "as_of": as_of,
                 "models": [row["id"] for row in rows],
             }
         )
         return
+    source = str(model_json) if model_json else f"owtt-async's pricing file (as of {as_of})"
     click.echo(f"Created the token tracking tables in {settings.target.display}.")
     click.echo(f"Loaded pricing for {len(rows)} models from {source}.")
 
