@@ -369,7 +369,14 @@ def test_password_never_echoed(url: str, backend: str) -> None:
                        f"postgresql://admin@127.0.0.1:1/webui?password={PASSWORD}")  # fmt: skip
     outputs.append(query_option.stdout + query_option.stderr)
 
+    stray = run("sponsored", "list", f"postgresql://admin:{PASSWORD}@127.0.0.1/webui")
+    outputs.append(stray.stdout + stray.stderr)
+
     assert unreachable.exit_code == 1
+    assert stray.exit_code == 2
+    assert "Got unexpected extra argument (postgresql://admin:***@127.0.0.1/webui)" in (
+        stray.stderr
+    )
     for output in outputs:
         assert PASSWORD not in output
     if backend == "postgresql":
@@ -409,9 +416,9 @@ def test_help_on_every_command(path: tuple[str, ...]) -> None:
 
     assert result.exit_code == 0
     assert result.stdout.startswith("Usage: ")
+    assert "Example" in result.stdout
     command = dict(walk_commands(cli))[path]
     if not isinstance(command, click.Group):
-        assert "Example" in result.stdout
         assert "--database-url URL" in result.stdout
         assert "--json" in result.stdout
         assert "-v, --verbose" in result.stdout

@@ -7,6 +7,7 @@ exit status 2 for a usage error, 1 for anything else. Only a bug shows a traceba
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
@@ -16,6 +17,11 @@ import click
 from .._errors import OwttError
 
 PROGRAM = "owtt-async"
+
+# The password between "scheme://user:" and "@", and libpq's password=... option,
+# which ends at the next "&", "#", quote, bracket or white space.
+_URL_PASSWORD = re.compile(r"(://[^\s:/@]*:)[^\s@]*@")
+_QUERY_PASSWORD = re.compile(r"([?&]password=)[^&#'\")\s]*", re.IGNORECASE)
 USAGE_ERROR_STATUS = 2
 ERROR_STATUS = 1
 INTERRUPTED_STATUS = 130
@@ -61,9 +67,19 @@ class CommandGroup(click.Group):
 
 def fail(message: str, status: int) -> NoReturn:
     """Print ``message`` as one ``owtt-async: error:`` line on stderr and exit."""
-    one_line = " ".join(message.split())
+    one_line = mask_passwords(" ".join(message.split()))
     click.echo(f"{PROGRAM}: error: {one_line}", err=True)
     sys.exit(status)
+
+
+def mask_passwords(text: str) -> str:
+    """Return ``text`` with the password of every URL in it replaced by ``***``.
+
+    click quotes stray arguments in its messages, and a database URL typed in the
+    wrong place may carry a password.
+    """
+    text = _URL_PASSWORD.sub(r"\1***@", text)
+    return _QUERY_PASSWORD.sub(r"\1***", text)
 
 
 def _usage_message(error: click.UsageError) -> str:

@@ -17,7 +17,13 @@ TOKENS = click.IntRange(1, MAX_INTEGER)
 MODEL_ID = click.option("--id", "model_id", required=True, metavar="MODEL_ID", help="Model id.")
 
 
-@click.group()
+@click.group(
+    epilog="""Example:
+
+\b
+  owtt-async pricing list
+""",
+)
 def pricing() -> None:
     """Manage model pricing, the credits each model's tokens cost."""
 

@@ -60,7 +60,13 @@ def init(settings: Settings, model_json: Path | None) -> None:
     click.echo(f"Loaded pricing for {len(rows)} models from {source}.")
 
 
-@click.group()
+@click.group(
+    epilog="""Example:
+
+\b
+  owtt-async db migrate --database-url sqlite:///data/webui.db
+""",
+)
 def db() -> None:
     """Manage the database schema."""
 

@@ -15,7 +15,13 @@ from ._output import ALLOWANCE_COLUMNS, echo_json, echo_record, echo_table
 CREDITS = click.IntRange(0, MAX_INTEGER)
 
 
-@click.group()
+@click.group(
+    epilog="""Example:
+
+\b
+  owtt-async sponsored list --json
+""",
+)
 def sponsored() -> None:
     """Manage sponsored allowances, the credits a sponsor grants."""
 
