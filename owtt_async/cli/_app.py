@@ -1,8 +1,9 @@
 """The ``owtt-async`` command group, and how its errors reach the terminal.
 
 Every expected error, whether from click's parsing or from owtt_async, ends the
-command with one line on stderr, ``owtt-async: error: ...``, and nothing on stdout:
-exit status 2 for a usage error, 1 for anything else. Only a bug shows a traceback.
+command with one line on stderr, ``owtt-async: error: ...``, and nothing on stdout.
+The exit status is 2 for a usage error, 130 after Ctrl-C, and 1 for anything else.
+Only a bug shows a traceback.
 """
 
 from __future__ import annotations
