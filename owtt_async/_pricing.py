@@ -78,22 +78,29 @@ class ModelPricing:
             await session.execute("model_pricing/upsert", **values)
         return values
 
-    async def load(self, models: Any) -> builtins.list[ModelPricingRow]:
+    async def load(self, models: Any, *, replace: bool = True) -> builtins.list[ModelPricingRow]:
         """Add or update the pricing of every model in a parsed pricing JSON document.
 
         ``models`` is the list of entries, or an object with a ``"models"`` list, as
         ``json.load`` returns it (see ``owtt_async._pricing_json`` for the fields).
-        Every entry is checked first, and all are written in one transaction, so an
-        invalid entry raises InvalidInputError naming it and nothing changes.
+        ``replace=False`` adds only the models that have no pricing yet and keeps the
+        prices already set. Every entry is checked first, and all are written in one
+        transaction, so an invalid entry raises InvalidInputError naming it and
+        nothing changes. Returns the rows written, in the document's order.
         """
         rows = parse_pricing(models)
+        written: builtins.list[ModelPricingRow] = []
         async with (
             open_session(self._database, self._target) as session,
             session.transaction(),
         ):
             for row in rows:
-                await session.execute("model_pricing/upsert", **row)
-        return rows
+                if replace:
+                    await session.execute("model_pricing/upsert", **row)
+                    written.append(row)
+                elif await session.fetch_one("model_pricing/insert_missing", **row):
+                    written.append(row)
+        return written
 
     async def delete(self, *, model_id: str) -> None:
         """Delete a model's pricing.

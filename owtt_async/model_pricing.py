@@ -82,14 +82,20 @@ def delete_model_pricing(database_url: str | None = None, model_id: str | None =
 
 
 def load_model_pricing(
-    database_url: str | None = None, path: str | os.PathLike[str] | None = None
+    database_url: str | None = None,
+    path: str | os.PathLike[str] | None = None,
+    replace: bool = True,
 ) -> list[ModelPricingRow]:
-    """Add or update the pricing of every model in a JSON file; return the rows loaded.
+    """Add or update the pricing of every model in a JSON file; return the rows written.
 
     ``path=None`` loads ``DEFAULT_PRICING_FILE``, the pricing shipped in the package.
-    The file is checked whole before anything is written, and all rows are written in
-    one transaction: an invalid entry raises InvalidInputError naming it, and nothing
-    changes. Loading the same file again updates the rows instead of adding new ones.
+    ``replace=False`` adds only the models that have no pricing yet and keeps the
+    prices already set. The file is checked whole before anything is written, and all
+    rows are written in one transaction: an invalid entry raises InvalidInputError
+    naming it, and nothing changes. Loading the same file again updates the rows
+    instead of adding new ones.
     """
     rows = read_pricing_file(path)
-    return run(database_url, lambda database: ModelPricing(database).load(rows))
+    return run(
+        database_url, lambda database: ModelPricing(database).load(rows, replace=replace)
+    )

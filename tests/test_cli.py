@@ -73,16 +73,50 @@ def test_init_loads_default_pricing(empty_url: str) -> None:
     result = succeed(empty_url, "init", "--json")
 
     document = json.loads(result.stdout)
-    assert document["models"] == DEFAULT_MODELS
+    assert document["written"] == DEFAULT_MODELS
+    assert document["kept"] == []
     listed = json.loads(succeed(empty_url, "pricing", "list", "--json").stdout)
     assert sorted(row["id"] for row in listed) == sorted(DEFAULT_MODELS)
 
 
 def test_init_twice_keeps_one_row_each(url: str) -> None:
-    succeed(url, "init")
+    second = json.loads(succeed(url, "init", "--json").stdout)
 
     listed = json.loads(succeed(url, "pricing", "list", "--json").stdout)
     assert len(listed) == len(DEFAULT_MODELS)
+    assert second["written"] == []
+    assert second["kept"] == DEFAULT_MODELS
+
+
+def test_init_keeps_prices_already_set(original_url: str) -> None:
+    before = json.loads(succeed(original_url, "pricing", "list", "--json").stdout)
+    allowances_before = succeed(original_url, "sponsored", "list", "--json").stdout
+
+    result = succeed(original_url, "init")
+
+    after = {row["id"]: row for row in json.loads(
+        succeed(original_url, "pricing", "list", "--json").stdout
+    )}  # fmt: skip
+    for row in before:
+        assert after[row["id"]] == row
+    shared = [model for model in DEFAULT_MODELS if model in {row["id"] for row in before}]
+    assert shared, "the original database should price some of the shipped models"
+    assert set(after) == {row["id"] for row in before} | set(DEFAULT_MODELS)
+    assert f"Kept the existing pricing of {len(shared)} models" in result.stdout
+    assert succeed(original_url, "sponsored", "list", "--json").stdout == allowances_before
+
+
+def test_init_model_json_replaces_prices(url: str, tmp_path: Path) -> None:
+    shipped = json.loads(succeed(url, "pricing", "get", "--id", DEFAULT_MODELS[0], "--json").stdout)
+    changed = {**shipped, "input_cost_credits": shipped["input_cost_credits"] + 1}
+    path = tmp_path / "pricing.json"
+    path.write_text(json.dumps([changed]), encoding="utf-8")
+
+    document = json.loads(succeed(url, "init", "--model-json", str(path), "--json").stdout)
+
+    stored = json.loads(succeed(url, "pricing", "get", "--id", DEFAULT_MODELS[0], "--json").stdout)
+    assert document["written"] == [DEFAULT_MODELS[0]]
+    assert stored == changed
 
 
 def test_init_with_model_json(empty_url: str, tmp_path: Path) -> None:

@@ -161,6 +161,17 @@ async def test_async_load_is_all_or_nothing(database: owtt_async.Database) -> No
     assert await pricing.get(model_id="b") == entry("b")
 
 
+async def test_load_without_replace_keeps_prices(database: owtt_async.Database) -> None:
+    pricing = ModelPricing(database)
+    await pricing.load([entry("a")])
+
+    written = await pricing.load([entry("a", input_cost_credits=1), entry("b")], replace=False)
+
+    assert written == [entry("b")]
+    assert await pricing.get(model_id="a") == entry("a")
+    assert await pricing.get(model_id="b") == entry("b")
+
+
 async def test_async_load_joins_caller_transaction(database: owtt_async.Database) -> None:
     pricing = ModelPricing(database)
     before = await table_snapshot(database)

@@ -36,13 +36,22 @@ PRICING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 def init(settings: Settings, model_json: Path | None) -> None:
     """Create the token tracking tables and load model pricing.
 
-    Safe to run again: existing tables and rows stay, and models already priced get
-    the file's prices. The file is checked before anything is written.
+    Safe to run again: existing tables and rows stay. Models already priced keep
+    their prices, unless --model-json names a file, whose prices replace them. The
+    file is checked before anything is written.
     """
     # Read and check the file first, so that a bad file leaves the database untouched.
     rows = read_pricing_file(model_json)
     migrate_database(settings.database_url)
-    run(settings.database_url, lambda database: ModelPricing(database).load(rows))
+    # The shipped prices must not overwrite prices an admin already set; a file the
+    # admin names is meant to win.
+    replace = model_json is not None
+    written = run(
+        settings.database_url,
+        lambda database: ModelPricing(database).load(rows, replace=replace),
+    )
+    written_ids = [row["id"] for row in written]
+    kept_ids = [row["id"] for row in rows if row not in written]
 
     as_of = None if model_json else default_pricing_date()
     if settings.as_json:
@@ -51,13 +60,20 @@ def init(settings: Settings, model_json: Path | None) -> None:
                 "database": settings.target.display,
                 "pricing_file": str(model_json or DEFAULT_PRICING_FILE),
                 "as_of": as_of,
-                "models": [row["id"] for row in rows],
+                "written": written_ids,
+                "kept": kept_ids,
             }
         )
         return
+
     source = str(model_json) if model_json else f"owtt-async's pricing file (as of {as_of})"
     click.echo(f"Created the token tracking tables in {settings.target.display}.")
-    click.echo(f"Loaded pricing for {len(rows)} models from {source}.")
+    click.echo(f"Loaded pricing for {len(written_ids)} models from {source}.")
+    if kept_ids:
+        click.echo(
+            f"Kept the existing pricing of {len(kept_ids)} models; "
+            "'owtt-async pricing load FILE' replaces it."
+        )
 
 
 @click.group(
