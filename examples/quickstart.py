@@ -11,7 +11,9 @@ through create, get, list, update and delete with the blocking API.
 
 from __future__ import annotations
 
+import contextlib
 import os
+from typing import Any
 
 import owtt_async
 import owtt_async.model_pricing as pricing
@@ -20,7 +22,7 @@ import owtt_async.sponsored as sp
 DATABASE_URL = os.environ.get("DATABASE_URL", "sqlite:///quickstart.db")
 
 
-def show(label: str, allowance: dict) -> None:
+def show(label: str, allowance: dict[str, Any]) -> None:
     daily = allowance["daily_credit_limit"]
     print(
         f"{label:<9} {allowance['name']!r}: {allowance['total_credit_limit']} credits in total, "
@@ -37,13 +39,19 @@ def main() -> None:
         DATABASE_URL, "gpt-4o", "openai", "GPT-4o", 3750, 1_000_000, 15_000, 1_000_000
     )
     pricing.upsert_model_pricing(
-        DATABASE_URL, "claude-3-5-sonnet", "anthropic", "Claude 3.5 Sonnet", 3000, 1_000_000, 15_000, 1_000_000
+        DATABASE_URL,
+        "claude-3-5-sonnet",
+        "anthropic",
+        "Claude 3.5 Sonnet",
+        3000,
+        1_000_000,
+        15_000,
+        1_000_000,
     )
 
-    try:
+    # On a first run there is nothing to delete yet.
+    with contextlib.suppress(ValueError):
         sp.delete_sponsored_allowance(DATABASE_URL, name="Research Lab")
-    except ValueError:
-        pass  # not there yet: a first run
 
     created = sp.create_sponsored_allowance(
         DATABASE_URL, "sponsor-research", "Research Lab", ["gpt-4o"], 100_000, 500

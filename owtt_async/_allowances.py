@@ -9,6 +9,7 @@ state in this process, so any number of processes can share one database.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, Final, TypeVar
@@ -169,13 +170,11 @@ class SponsoredAllowances:
             daily_credit_limit = check_optional_credits("daily_credit_limit", daily_credit_limit)
 
         if new_name is not None:
-            try:
+            # Names shared before owtt_async arrived block the unique index.
+            # Renaming is how an admin fixes them, so it must still work; the
+            # check in the transaction below keeps the new name unused.
+            with contextlib.suppress(DuplicateNameError):
                 await ensure_name_index(self._database)
-            except DuplicateNameError:
-                # Names shared before owtt_async arrived block the unique index.
-                # Renaming is how an admin fixes them, so it must still work; the
-                # check in the transaction below keeps the new name unused.
-                pass
 
         async with self._session() as session, session.transaction():
             target_id = await _lock(session, key_id, key_name)

@@ -16,7 +16,6 @@ from typing import Any
 import databases
 
 from ._errors import ConfigurationError
-
 from ._sqlite_pool import DEFAULT_BUSY_TIMEOUT, DEFAULT_POOL_SIZE
 from ._translate import translate
 from ._urls import DatabaseTarget, parse_database_url
@@ -34,8 +33,9 @@ class Database(databases.Database):
     ``url`` may be None to read the ``DATABASE_URL`` environment variable.
     ``max_size`` is the number of pooled connections (PostgreSQL default 10, SQLite
     default 4, and always 1 for ``sqlite:///:memory:``); PostgreSQL keeps at least
-    ``min_size`` (default 1) open. Both may come from the URL's query instead. ``busy_timeout`` is how many
-    seconds an SQLite writer waits for another writer's lock before the call fails.
+    ``min_size`` (default 1) open. Both may come from the URL's query instead.
+    ``busy_timeout`` is how many seconds an SQLite writer waits for another writer's
+    lock before the call fails.
     ``connect_timeout`` bounds each attempt to open a PostgreSQL connection, and
     ``command_timeout`` (None for no limit) each PostgreSQL statement, in seconds.
     ``server_settings`` are PostgreSQL run-time parameters set on every connection,
@@ -87,7 +87,9 @@ class Database(databases.Database):
                 raise ConfigurationError(f"min_size {min_size} is larger than max_size {maximum}")
             options["min_size"] = min_size
             options["max_size"] = maximum
-            options["timeout"] = connect_timeout or target.connect_timeout or DEFAULT_CONNECT_TIMEOUT
+            options["timeout"] = (
+                connect_timeout or target.connect_timeout or DEFAULT_CONNECT_TIMEOUT
+            )
             if command_timeout is not None:
                 options["command_timeout"] = command_timeout
             if server_settings:
