@@ -10,7 +10,6 @@ the driver: every message uses ``DatabaseTarget.display``, which masks it.
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -32,9 +31,6 @@ _POSTGRESQL_OPTIONS = {"ssl", "sslmode", "min_size", "max_size", "connect_timeou
 
 # asyncpg's ssl modes (libpq's sslmode values), plus the booleans databases accepts.
 _SSL_MODES = {"disable", "allow", "prefer", "require", "verify-ca", "verify-full", "true", "false"}
-
-# The value of a "password" query option, up to the next "&" or "#".
-_QUERY_PASSWORD = re.compile(r"([?&]password=)[^&#]*", re.IGNORECASE)
 
 SUPPORTED_FORMS = (
     "sqlite:///relative/path.db, sqlite:////absolute/path.db, sqlite:///:memory:, "
@@ -115,12 +111,12 @@ def parse_database_url(database_url: str | None) -> DatabaseTarget:
 def _sqlite_target(raw: str, netloc: str, path: str, query: str) -> DatabaseTarget:
     if netloc:
         raise ConfigurationError(
-            f"invalid SQLite URL {_mask(raw)!r}: a host is not allowed; write "
-            "sqlite:///relative.db or sqlite:////absolute/path.db"
+            f"invalid SQLite URL {raw!r}: a host is not allowed; write sqlite:///relative.db "
+            "or sqlite:////absolute/path.db"
         )
     if query:
         raise ConfigurationError(
-            f"invalid SQLite URL {_mask(raw)!r}: query options are not supported; pass the busy "
+            f"invalid SQLite URL {raw!r}: query options are not supported; pass the busy "
             "timeout and pool size to owtt_async.Database instead"
         )
 
@@ -206,8 +202,6 @@ def _postgresql_target(
 
 def _mask(url: str) -> str:
     """Return ``url`` with any password replaced by ``***``."""
-    # libpq also takes the password as a query option: password=...
-    url = _QUERY_PASSWORD.sub(r"\1***", url)
     try:
         parts = urlsplit(url)
         password = parts.password
