@@ -145,7 +145,7 @@ def set_pricing(
 @MODEL_ID
 @with_settings
 def delete(settings: Settings, model_id: str) -> None:
-    """Delete a model's pricing; refused while a sponsored allowance lists the model."""
+    """Delete a model's pricing; this fails while a sponsored allowance lists the model."""
     blocking.delete_model_pricing(settings.database_url, model_id=model_id)
     if settings.as_json:
         echo_json({"deleted": {"id": model_id}})
@@ -165,9 +165,9 @@ def delete(settings: Settings, model_id: str) -> None:
 def load(settings: Settings, file: Path) -> None:
     """Add or update the pricing of every model in a pricing JSON file.
 
-    The file is either a list of models or an object with a "models" list; each
+    The file is either a list of models or an object with a "models" list. Each
     model has provider, id, name, input_cost_credits, per_input_tokens,
     output_cost_credits and per_output_tokens. All entries are checked before any
-    is written, and loading a file again updates its models instead of adding rows.
+    is written. Loading a file again updates its models instead of adding rows.
     """
     _echo_rows(settings, blocking.load_model_pricing(settings.database_url, file))
