@@ -100,7 +100,7 @@ def _entries_of(document: Any) -> list[Any]:
         return document
     if not isinstance(document, Mapping):
         raise InvalidTypeError(
-            "pricing JSON must be a list of models, or an object with a \"models\" list, "
+            'pricing JSON must be a list of models, or an object with a "models" list, '
             f"not {_json_type(document)}"
         )
 
@@ -117,7 +117,7 @@ def _entries_of(document: Any) -> list[Any]:
     models = document.get("models")
     if not isinstance(models, list):
         raise InvalidTypeError(
-            f"the \"models\" field must be a list of models, not {_json_type(models)}"
+            f'the "models" field must be a list of models, not {_json_type(models)}'
         )
     return models
 

@@ -87,12 +87,14 @@ response tokens, at 1000 credits per dollar:
 @click.option(
     "--input-cost-credits",
     type=CREDITS,
+    metavar="CREDITS",
     required=True,
     help="Credits charged per --per-input-tokens prompt tokens.",
 )
 @click.option(
     "--per-input-tokens",
     type=TOKENS,
+    metavar="TOKENS",
     default=1_000_000,
     show_default=True,
     help="Number of prompt tokens that --input-cost-credits pays for.",
@@ -100,12 +102,14 @@ response tokens, at 1000 credits per dollar:
 @click.option(
     "--output-cost-credits",
     type=CREDITS,
+    metavar="CREDITS",
     required=True,
     help="Credits charged per --per-output-tokens response tokens.",
 )
 @click.option(
     "--per-output-tokens",
     type=TOKENS,
+    metavar="TOKENS",
     default=1_000_000,
     show_default=True,
     help="Number of response tokens that --output-cost-credits pays for.",

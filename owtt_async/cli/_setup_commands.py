@@ -28,7 +28,7 @@ PRICING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
     "--model-json",
     type=PRICING_FILE,
     help=(
-        "Pricing JSON file to load: a list of models, or an object with a \"models\" "
+        'Pricing JSON file to load: a list of models, or an object with a "models" '
         "list. Defaults to the pricing file shipped with owtt-async."
     ),
 )

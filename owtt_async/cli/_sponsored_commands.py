@@ -70,6 +70,7 @@ def _echo_allowance(settings: Settings, allowance: dict[str, Any]) -> None:
     "-t",
     "--total-limit",
     type=CREDITS,
+    metavar="CREDITS",
     required=True,
     help="Credits the allowance grants in total, across all users and models.",
 )
@@ -77,6 +78,7 @@ def _echo_allowance(settings: Settings, allowance: dict[str, Any]) -> None:
     "-d",
     "--daily-limit",
     type=CREDITS,
+    metavar="CREDITS",
     help="Credits each user may spend per day. Default: no daily limit.",
 )
 @with_settings
@@ -149,8 +151,16 @@ def list_allowances(settings: Settings, sponsor_id: str | None) -> None:
     metavar="MODEL_ID",
     help="Replace the base models with these; repeat for several.",
 )
-@click.option("-t", "--total-limit", type=CREDITS, help="New total credit limit.")
-@click.option("-d", "--daily-limit", type=CREDITS, help="New daily credit limit per user.")
+@click.option(
+    "-t", "--total-limit", type=CREDITS, metavar="CREDITS", help="New total credit limit."
+)
+@click.option(
+    "-d",
+    "--daily-limit",
+    type=CREDITS,
+    metavar="CREDITS",
+    help="New daily credit limit per user.",
+)
 @click.option("--no-daily-limit", is_flag=True, help="Remove the daily limit.")
 @with_settings
 def update(
