@@ -67,7 +67,7 @@ def init(settings: Settings, model_json: Path | None) -> None:
         return
 
     source = str(model_json) if model_json else f"owtt-async's pricing file (as of {as_of})"
-    click.echo(f"Created the token tracking tables in {settings.target.display}.")
+    click.echo(f"The token tracking tables in {settings.target.display} are up to date.")
     click.echo(f"Loaded pricing for {len(written_ids)} models from {source}.")
     if kept_ids:
         click.echo(
