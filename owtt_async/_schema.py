@@ -2,7 +2,8 @@
 
 Tables get the original package's exact definitions, so that it keeps working on a
 database owtt_async set up. Existing tables and rows are never altered: owtt_async
-only adds indexes. The unique index on allowance names cannot be built while two
+only adds indexes, tables of its own, and a trigger that counts usage as it is
+logged (``owtt_async._usage_schema``). The unique index on allowance names cannot be built while two
 allowances share a name (the original allowed that); the error then lists the names
 to rename.
 """
@@ -15,6 +16,7 @@ import databases
 
 from ._errors import DuplicateNameError
 from ._session import Session, open_session, target_of
+from ._usage_schema import migrate_usage
 
 TABLE_STATEMENTS = (
     "schema/create_model_pricing",
@@ -52,6 +54,7 @@ async def migrate(database: databases.Database) -> None:
             await session.execute("schema/lock", key=_MIGRATION_LOCK_KEY)
         for name in TABLE_STATEMENTS + INDEX_STATEMENTS:
             await session.execute(name)
+        await migrate_usage(session)
         duplicates = await _create_name_index(session)
 
     if duplicates:
