@@ -4,7 +4,9 @@
 -- SQLite turns an integer overflow into an inexact REAL, so each term is split
 -- into a whole part and a remainder that stay within 64 bits for every 32-bit
 -- column value: f = whole microcredits, s / per = the fraction left over. A row
--- whose model has no complete price costs 0. Timestamps are read as UTC.
+-- whose model has no complete price costs 0. Timestamps are read as UTC, to the
+-- second: SQLite's date functions round to milliseconds, which would move
+-- 23:59:59.9995 into the next day.
 CREATE VIEW IF NOT EXISTS owtt_usage_log_cost AS
 SELECT log_rowid, sponsored_allowance_id, user_id, quarter_hour,
        CASE
@@ -25,7 +27,7 @@ FROM (
            ((a2 % per_output_tokens) * 1000000) % per_output_tokens AS s2
     FROM (
         SELECT l.rowid AS log_rowid, l.sponsored_allowance_id, l.user_id,
-               CAST(strftime('%s', l.log_date) AS INTEGER) / 900 AS quarter_hour,
+               CAST(strftime('%s', substr(l.log_date, 1, 19)) AS INTEGER) / 900 AS quarter_hour,
                CASE WHEN p.input_cost_credits >= 0 AND p.per_input_tokens > 0
                          AND p.output_cost_credits >= 0 AND p.per_output_tokens > 0
                     THEN p.per_input_tokens END AS per_input_tokens,
