@@ -22,7 +22,7 @@ from ._ledger import Outcome, Request, run_batch
 from ._session import open_session
 from ._urls import DatabaseTarget
 
-# The most requests one transaction decides; beyond it, the rest wait for the next.
+# The maximum number of requests one transaction decides; the rest wait for the next.
 MAX_BATCH = 200
 
 
@@ -63,7 +63,7 @@ class Batcher:
                     for request in batch:
                         _fail(request, error)
                     continue
-                for request, outcome in zip(batch, outcomes):
+                for request, outcome in zip(batch, outcomes, strict=True):
                     if request.future is not None and not request.future.done():
                         request.future.set_result(outcome)
         finally:
@@ -71,9 +71,9 @@ class Batcher:
             # (the event loop is closing); fail them rather than leave them waiting.
             del self._workers[allowance_id]
             if queue:
-                error = RuntimeError("the charging task was cancelled before this request ran")
+                stopped = RuntimeError("the charging task was cancelled before this request ran")
                 while queue:
-                    _fail(queue.popleft(), error)
+                    _fail(queue.popleft(), stopped)
             self._queues.pop(allowance_id, None)
 
 

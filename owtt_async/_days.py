@@ -47,7 +47,8 @@ def load_zone(value: str | tzinfo | None) -> tzinfo:
         return value
     if not isinstance(value, str):
         raise InvalidTypeError(
-            f"time_zone must be an IANA zone name such as 'Europe/Berlin', not {type(value).__name__}"
+            "time_zone must be an IANA zone name such as 'Europe/Berlin', "
+            f"not {type(value).__name__}"
         )
     try:
         return ZoneInfo(value)

@@ -117,7 +117,9 @@ async def _decide_and_write(
 
         cost = cost_micro(price, request.prompt_tokens, request.response_tokens)
         daily_key = (request.user_id, day.start)
-        refusal = _refusal(allowance, label, request, day, cost, total_micro, daily_micro.get(daily_key, 0))
+        refusal = _refusal(
+            allowance, label, request, day, cost, total_micro, daily_micro.get(daily_key, 0)
+        )
         if refusal is not None:
             outcomes.append(refusal)
             continue
@@ -221,23 +223,23 @@ def _refusal(
 ) -> TokenLimitExceededError | None:
     total_limit = int(allowance["total_credit_limit"])
     daily_limit = allowance["daily_credit_limit"]
-    figures = {
-        "allowance": label,
-        "user_id": request.user_id,
-        "requested": credits_from_micro(cost),
-        "resets_at": day.end,
-    }
     if total_micro + cost > micro_from_credits(total_limit):
         return TotalTokenLimitExceededError(
+            allowance=label,
+            user_id=request.user_id,
             limit_credits=total_limit,
             remaining=credits_from_micro(micro_from_credits(total_limit) - total_micro),
-            **figures,
+            requested=credits_from_micro(cost),
+            resets_at=day.end,
         )
     if daily_limit is not None and daily_micro + cost > micro_from_credits(daily_limit):
         return DailyTokenLimitExceededError(
+            allowance=label,
+            user_id=request.user_id,
             limit_credits=int(daily_limit),
             remaining=credits_from_micro(micro_from_credits(daily_limit) - daily_micro),
-            **figures,
+            requested=credits_from_micro(cost),
+            resets_at=day.end,
         )
     return None
 
@@ -268,7 +270,9 @@ def _hold(allowance_id: uuid.UUID, request: Request, cost: int) -> Hold:
     )
 
 
-def _usage_row(session: Session, request: Request, price: Price, log_date: datetime) -> dict[str, Any]:
+def _usage_row(
+    session: Session, request: Request, price: Price, log_date: datetime
+) -> dict[str, Any]:
     return {
         "log_date": time_text(session, log_date),
         "user_id": request.user_id,
@@ -393,7 +397,9 @@ async def read_balance(
         total_credit_limit=total_limit,
         total_used=credits_from_micro(total_used),
         total_held=credits_from_micro(total_held),
-        total_remaining=credits_from_micro(micro_from_credits(total_limit) - total_used - total_held),
+        total_remaining=credits_from_micro(
+            micro_from_credits(total_limit) - total_used - total_held
+        ),
         daily_credit_limit=None if daily_limit is None else int(daily_limit),
         daily_used=credits_from_micro(daily_used),
         daily_held=credits_from_micro(daily_held),
@@ -404,7 +410,7 @@ async def read_balance(
 
 
 def time_text(session: Session, instant: datetime) -> str:
-    """Return an instant as JSON text: ISO 8601 on PostgreSQL, the usage log's UTC text on SQLite."""
+    """Return an instant as JSON text: ISO 8601, or on SQLite the usage log's UTC text."""
     utc = instant.astimezone(timezone.utc)
     if session.dialect == "postgresql":
         return utc.isoformat()

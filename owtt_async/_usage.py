@@ -299,7 +299,9 @@ class Reservation:
         self.reported = False
         self.charge: Charge | None = None
 
-    def update(self, *, prompt_tokens: int | None = None, response_tokens: int | None = None) -> None:
+    def update(
+        self, *, prompt_tokens: int | None = None, response_tokens: int | None = None
+    ) -> None:
         """Report the tokens used so far; the last report is what gets settled."""
         if prompt_tokens is not None:
             self.prompt_tokens = check_tokens("prompt_tokens", prompt_tokens)
@@ -311,7 +313,9 @@ class Reservation:
 def check_tokens(argument: str, value: Any) -> int:
     """Return a token count: a whole number from 0 to 2**31 - 1, as the log's column takes."""
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidTypeError(f"{argument} must be a whole number (int), not {type(value).__name__}")
+        raise InvalidTypeError(
+            f"{argument} must be a whole number (int), not {type(value).__name__}"
+        )
     if not 0 <= value <= MAX_INTEGER:
         raise InvalidInputError(f"{argument} must be between 0 and {MAX_INTEGER}, not {value}")
     return value
@@ -321,7 +325,9 @@ def _check_timeout(argument: str, value: Any) -> timedelta:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         value = timedelta(seconds=value)
     if not isinstance(value, timedelta):
-        raise InvalidTypeError(f"{argument} must be a timedelta or seconds, not {type(value).__name__}")
+        raise InvalidTypeError(
+            f"{argument} must be a timedelta or seconds, not {type(value).__name__}"
+        )
     if value <= timedelta(0):
         raise InvalidInputError(f"{argument} must be positive, not {value}")
     return value

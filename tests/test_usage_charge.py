@@ -40,17 +40,24 @@ async def test_charge_records_usage_row(
     assert charge.allowance_id == pool["id"]
     assert charge.log_date == NOON
     rows = await database.fetch_all(
-        "SELECT user_id, provider, model_id, prompt_tokens, response_tokens FROM token_tracking_usage_log"
+        "SELECT user_id, provider, model_id, prompt_tokens, response_tokens"
+        " FROM token_tracking_usage_log"
     )
     assert [tuple(row.values()) for row in rows] == [  # type: ignore[attr-defined]
         ("user-1", "openai", "gpt-4o", 1200, 800)
     ]
 
 
-async def test_balance_counts_charges(usage: SponsoredUsage, allowances: SponsoredAllowances) -> None:
+async def test_balance_counts_charges(
+    usage: SponsoredUsage, allowances: SponsoredAllowances
+) -> None:
     await make_allowance(allowances)
-    await usage.charge(user_id="u1", model_id="gpt-4o", prompt_tokens=1000, response_tokens=100, name="Pool")
-    await usage.charge(user_id="u2", model_id="gpt-4o-mini", prompt_tokens=10, response_tokens=5, name="Pool")
+    await usage.charge(
+        user_id="u1", model_id="gpt-4o", prompt_tokens=1000, response_tokens=100, name="Pool"
+    )
+    await usage.charge(
+        user_id="u2", model_id="gpt-4o-mini", prompt_tokens=10, response_tokens=5, name="Pool"
+    )
 
     balance = await usage.balance(user_id="u1", name="Pool")
 
@@ -68,7 +75,9 @@ async def test_no_daily_limit_means_no_daily_cap(
     await make_allowance(allowances, daily_credit_limit=None, total_credit_limit=50)
 
     for _ in range(3):
-        await usage.charge(user_id="u1", model_id="gpt-4o", prompt_tokens=0, response_tokens=1000, name="Pool")
+        await usage.charge(
+            user_id="u1", model_id="gpt-4o", prompt_tokens=0, response_tokens=1000, name="Pool"
+        )
     balance = await usage.balance(user_id="u1", name="Pool")
 
     assert balance.daily_credit_limit is None
@@ -81,11 +90,15 @@ async def test_total_limit_refused_with_figures(
     usage: SponsoredUsage, allowances: SponsoredAllowances, database: owtt_async.Database
 ) -> None:
     await make_allowance(allowances, total_credit_limit=20, daily_credit_limit=None)
-    await usage.charge(user_id="u1", model_id="gpt-4o", prompt_tokens=0, response_tokens=1000, name="Pool")
+    await usage.charge(
+        user_id="u1", model_id="gpt-4o", prompt_tokens=0, response_tokens=1000, name="Pool"
+    )
     before = await table_snapshot(database)
 
     with pytest.raises(owtt_async.TotalTokenLimitExceededError) as caught:
-        await usage.charge(user_id="u1", model_id="gpt-4o", prompt_tokens=0, response_tokens=1000, name="Pool")
+        await usage.charge(
+            user_id="u1", model_id="gpt-4o", prompt_tokens=0, response_tokens=1000, name="Pool"
+        )
 
     error = caught.value
     assert isinstance(error, owtt_async.TokenLimitExceededError)
@@ -102,10 +115,14 @@ async def test_daily_limit_refused_with_reset_time(
     usage: SponsoredUsage, allowances: SponsoredAllowances
 ) -> None:
     await make_allowance(allowances, daily_credit_limit=20)
-    await usage.charge(user_id="u1", model_id="gpt-4o", prompt_tokens=0, response_tokens=1000, name="Pool")
+    await usage.charge(
+        user_id="u1", model_id="gpt-4o", prompt_tokens=0, response_tokens=1000, name="Pool"
+    )
 
     with pytest.raises(owtt_async.DailyTokenLimitExceededError) as caught:
-        await usage.charge(user_id="u1", model_id="gpt-4o", prompt_tokens=0, response_tokens=1000, name="Pool")
+        await usage.charge(
+            user_id="u1", model_id="gpt-4o", prompt_tokens=0, response_tokens=1000, name="Pool"
+        )
     other_user = await usage.charge(
         user_id="u2", model_id="gpt-4o", prompt_tokens=0, response_tokens=1000, name="Pool"
     )
@@ -116,16 +133,24 @@ async def test_daily_limit_refused_with_reset_time(
     assert other_user.credits == Decimal(15)
 
 
-async def test_charge_up_to_limit_exactly(usage: SponsoredUsage, allowances: SponsoredAllowances) -> None:
+async def test_charge_up_to_limit_exactly(
+    usage: SponsoredUsage, allowances: SponsoredAllowances
+) -> None:
     await make_allowance(allowances, total_credit_limit=30, daily_credit_limit=None)
 
-    await usage.charge(user_id="u1", model_id="gpt-4o", prompt_tokens=0, response_tokens=1000, name="Pool")
-    await usage.charge(user_id="u1", model_id="gpt-4o", prompt_tokens=0, response_tokens=1000, name="Pool")
+    await usage.charge(
+        user_id="u1", model_id="gpt-4o", prompt_tokens=0, response_tokens=1000, name="Pool"
+    )
+    await usage.charge(
+        user_id="u1", model_id="gpt-4o", prompt_tokens=0, response_tokens=1000, name="Pool"
+    )
     balance = await usage.balance(user_id="u1", name="Pool")
 
     assert balance.total_remaining == 0
     with pytest.raises(owtt_async.TotalTokenLimitExceededError):
-        await usage.charge(user_id="u1", model_id="gpt-4o", prompt_tokens=1, response_tokens=0, name="Pool")
+        await usage.charge(
+            user_id="u1", model_id="gpt-4o", prompt_tokens=1, response_tokens=0, name="Pool"
+        )
 
 
 async def test_model_outside_allowance_refused(
@@ -134,12 +159,20 @@ async def test_model_outside_allowance_refused(
     await make_allowance(allowances, models=["gpt-4o"])
     before = await table_snapshot(database)
 
-    with pytest.raises(owtt_async.ModelNotAllowedError, match="'claude-3-5-sonnet' is not a base model"):
+    with pytest.raises(
+        owtt_async.ModelNotAllowedError, match="'claude-3-5-sonnet' is not a base model"
+    ):
         await usage.charge(
-            user_id="u1", model_id="claude-3-5-sonnet", prompt_tokens=1, response_tokens=1, name="Pool"
+            user_id="u1",
+            model_id="claude-3-5-sonnet",
+            prompt_tokens=1,
+            response_tokens=1,
+            name="Pool",
         )
     with pytest.raises(ValueError, match="not a base model"):
-        await usage.charge(user_id="u1", model_id="no-such-model", prompt_tokens=1, response_tokens=1, name="Pool")
+        await usage.charge(
+            user_id="u1", model_id="no-such-model", prompt_tokens=1, response_tokens=1, name="Pool"
+        )
     assert await table_snapshot(database) == before
 
 
@@ -152,7 +185,9 @@ async def test_model_without_price_refused(
     )
 
     with pytest.raises(owtt_async.ModelPriceError, match="no complete price"):
-        await usage.charge(user_id="u1", model_id="gpt-4o", prompt_tokens=1, response_tokens=1, name="Pool")
+        await usage.charge(
+            user_id="u1", model_id="gpt-4o", prompt_tokens=1, response_tokens=1, name="Pool"
+        )
     balance = await usage.balance(user_id="u1", name="Pool")
     assert balance.total_used == 0
 
@@ -176,7 +211,12 @@ async def test_bad_arguments_rejected(
     error: type[Exception],
 ) -> None:
     await make_allowance(allowances)
-    arguments: dict = {"user_id": "u1", "model_id": "gpt-4o", "prompt_tokens": 1, "response_tokens": 1}
+    arguments: dict = {
+        "user_id": "u1",
+        "model_id": "gpt-4o",
+        "prompt_tokens": 1,
+        "response_tokens": 1,
+    }
     arguments[field] = value
     before = await table_snapshot(database)
 
@@ -187,7 +227,9 @@ async def test_bad_arguments_rejected(
 
 async def test_unknown_allowance_is_not_found(usage: SponsoredUsage) -> None:
     with pytest.raises(owtt_async.AllowanceNotFoundError):
-        await usage.charge(user_id="u1", model_id="gpt-4o", prompt_tokens=1, response_tokens=1, name="nobody")
+        await usage.charge(
+            user_id="u1", model_id="gpt-4o", prompt_tokens=1, response_tokens=1, name="nobody"
+        )
     with pytest.raises(owtt_async.AllowanceNotFoundError):
         await usage.charge(
             user_id="u1",
@@ -206,7 +248,13 @@ async def test_concurrent_charges_admit_exactly_what_fits(
 
     results = await asyncio.gather(
         *(
-            usage.charge(user_id=f"u{i % 7}", model_id="gpt-4o", prompt_tokens=0, response_tokens=1000, name="Pool")
+            usage.charge(
+                user_id=f"u{i % 7}",
+                model_id="gpt-4o",
+                prompt_tokens=0,
+                response_tokens=1000,
+                name="Pool",
+            )
             for i in range(200)
         ),
         return_exceptions=True,
@@ -214,7 +262,9 @@ async def test_concurrent_charges_admit_exactly_what_fits(
     balance = await usage.balance(user_id="u0", name="Pool")
 
     admitted = [result for result in results if isinstance(result, owtt_async.Charge)]
-    refused = [result for result in results if isinstance(result, owtt_async.TotalTokenLimitExceededError)]
+    refused = [
+        result for result in results if isinstance(result, owtt_async.TotalTokenLimitExceededError)
+    ]
     assert len(admitted) == fits
     assert len(refused) == 200 - fits
     assert balance.total_remaining == 0
@@ -227,7 +277,13 @@ async def test_concurrent_daily_caps_hold_per_user(
 
     results = await asyncio.gather(
         *(
-            usage.charge(user_id=f"u{i % 4}", model_id="gpt-4o", prompt_tokens=0, response_tokens=1000, name="Pool")
+            usage.charge(
+                user_id=f"u{i % 4}",
+                model_id="gpt-4o",
+                prompt_tokens=0,
+                response_tokens=1000,
+                name="Pool",
+            )
             for i in range(200)
         ),
         return_exceptions=True,
@@ -245,11 +301,19 @@ async def test_concurrent_daily_caps_hold_per_user(
 async def test_thousand_small_charges_sum_exactly(
     usage: SponsoredUsage, allowances: SponsoredAllowances
 ) -> None:
-    await make_allowance(allowances, models=["gpt-4o-mini"], total_credit_limit=1_000, daily_credit_limit=None)
+    await make_allowance(
+        allowances, models=["gpt-4o-mini"], total_credit_limit=1_000, daily_credit_limit=None
+    )
 
     charges = await asyncio.gather(
         *(
-            usage.charge(user_id=f"u{i % 10}", model_id="gpt-4o-mini", prompt_tokens=7 + i % 3, response_tokens=3, name="Pool")
+            usage.charge(
+                user_id=f"u{i % 10}",
+                model_id="gpt-4o-mini",
+                prompt_tokens=7 + i % 3,
+                response_tokens=3,
+                name="Pool",
+            )
             for i in range(1000)
         )
     )
@@ -258,37 +322,55 @@ async def test_thousand_small_charges_sum_exactly(
     expected = sum(expected_credits("gpt-4o-mini", 7 + i % 3, 3) for i in range(1000))
     assert sum(charge.credits for charge in charges) == expected
     assert balance.total_used == expected
-    assert balance.total_used * MICROCREDITS_PER_CREDIT == int(balance.total_used * MICROCREDITS_PER_CREDIT)
+    assert balance.total_used * MICROCREDITS_PER_CREDIT == int(
+        balance.total_used * MICROCREDITS_PER_CREDIT
+    )
 
 
-async def test_raised_limit_applies_at_once(usage: SponsoredUsage, allowances: SponsoredAllowances) -> None:
+async def test_raised_limit_applies_at_once(
+    usage: SponsoredUsage, allowances: SponsoredAllowances
+) -> None:
     await make_allowance(allowances, total_credit_limit=1_000, daily_credit_limit=15)
-    await usage.charge(user_id="u1", model_id="gpt-4o", prompt_tokens=0, response_tokens=1000, name="Pool")
+    await usage.charge(
+        user_id="u1", model_id="gpt-4o", prompt_tokens=0, response_tokens=1000, name="Pool"
+    )
     with pytest.raises(owtt_async.DailyTokenLimitExceededError):
-        await usage.charge(user_id="u1", model_id="gpt-4o", prompt_tokens=0, response_tokens=1000, name="Pool")
+        await usage.charge(
+            user_id="u1", model_id="gpt-4o", prompt_tokens=0, response_tokens=1000, name="Pool"
+        )
 
     await allowances.update(name="Pool", daily_credit_limit=30)
-    charge = await usage.charge(user_id="u1", model_id="gpt-4o", prompt_tokens=0, response_tokens=1000, name="Pool")
+    charge = await usage.charge(
+        user_id="u1", model_id="gpt-4o", prompt_tokens=0, response_tokens=1000, name="Pool"
+    )
 
     assert charge.credits == Decimal(15)
     assert (await usage.balance(user_id="u1", name="Pool")).daily_remaining == 0
 
 
-async def test_lowered_total_refuses_at_once(usage: SponsoredUsage, allowances: SponsoredAllowances) -> None:
+async def test_lowered_total_refuses_at_once(
+    usage: SponsoredUsage, allowances: SponsoredAllowances
+) -> None:
     await make_allowance(allowances, total_credit_limit=1_000, daily_credit_limit=None)
-    await usage.charge(user_id="u1", model_id="gpt-4o", prompt_tokens=0, response_tokens=1000, name="Pool")
+    await usage.charge(
+        user_id="u1", model_id="gpt-4o", prompt_tokens=0, response_tokens=1000, name="Pool"
+    )
 
     await allowances.update(name="Pool", total_credit_limit=20)
 
     with pytest.raises(owtt_async.TotalTokenLimitExceededError):
-        await usage.charge(user_id="u1", model_id="gpt-4o", prompt_tokens=0, response_tokens=1000, name="Pool")
+        await usage.charge(
+            user_id="u1", model_id="gpt-4o", prompt_tokens=0, response_tokens=1000, name="Pool"
+        )
 
 
 async def test_price_change_keeps_charged_usage(
     usage: SponsoredUsage, allowances: SponsoredAllowances
 ) -> None:
     await make_allowance(allowances, daily_credit_limit=None)
-    await usage.charge(user_id="u1", model_id="gpt-4o", prompt_tokens=0, response_tokens=1000, name="Pool")
+    await usage.charge(
+        user_id="u1", model_id="gpt-4o", prompt_tokens=0, response_tokens=1000, name="Pool"
+    )
 
     await owtt_async.ModelPricing(usage._database).upsert(
         model_id="gpt-4o",
@@ -299,7 +381,9 @@ async def test_price_change_keeps_charged_usage(
         output_cost_credits=30_000,
         per_output_tokens=1_000_000,
     )
-    after = await usage.charge(user_id="u1", model_id="gpt-4o", prompt_tokens=0, response_tokens=1000, name="Pool")
+    after = await usage.charge(
+        user_id="u1", model_id="gpt-4o", prompt_tokens=0, response_tokens=1000, name="Pool"
+    )
     balance = await usage.balance(user_id="u1", name="Pool")
 
     assert after.credits == Decimal(30)
@@ -313,7 +397,9 @@ async def test_charge_joins_callers_transaction(
     before = await table_snapshot(database)
 
     transaction = await database.transaction()
-    await usage.charge(user_id="u1", model_id="gpt-4o", prompt_tokens=0, response_tokens=1000, name="Pool")
+    await usage.charge(
+        user_id="u1", model_id="gpt-4o", prompt_tokens=0, response_tokens=1000, name="Pool"
+    )
     await transaction.rollback()
 
     assert await table_snapshot(database) == before

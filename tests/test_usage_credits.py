@@ -84,7 +84,9 @@ def test_utc_day_runs_midnight_to_midnight() -> None:
 )
 def test_berlin_day_length_across_dst(local_date: date, hours: int) -> None:
     zone = ZoneInfo("Europe/Berlin")
-    day = day_of(datetime.combine(local_date, datetime.min.time(), zone) + timedelta(hours=12), zone)
+    day = day_of(
+        datetime.combine(local_date, datetime.min.time(), zone) + timedelta(hours=12), zone
+    )
 
     assert day.end - day.start == timedelta(hours=hours)
     assert day.start.astimezone(zone).replace(tzinfo=None) == datetime.combine(

@@ -17,7 +17,9 @@ FIFTEEN = Decimal(15)
 
 
 async def charge(usage: SponsoredUsage) -> owtt_async.Charge:
-    return await usage.charge(user_id="u1", model_id="gpt-4o", prompt_tokens=0, response_tokens=1000, name="Pool")
+    return await usage.charge(
+        user_id="u1", model_id="gpt-4o", prompt_tokens=0, response_tokens=1000, name="Pool"
+    )
 
 
 async def test_utc_midnight_splits_days(
@@ -46,8 +48,12 @@ async def test_utc_midnight_splits_days(
     [
         # Berlin's spring-forward day, 2026-03-29, is 23 hours long: it starts at
         # 23:00 UTC on the 28th and ends at 22:00 UTC on the 29th.
-        pytest.param(utc(2026, 3, 29, 21, 59, 59), utc(2026, 3, 29, 22, 0), id="after-spring-forward"),
-        pytest.param(utc(2026, 3, 28, 22, 59, 59), utc(2026, 3, 28, 23, 0), id="before-spring-forward"),
+        pytest.param(
+            utc(2026, 3, 29, 21, 59, 59), utc(2026, 3, 29, 22, 0), id="after-spring-forward"
+        ),
+        pytest.param(
+            utc(2026, 3, 28, 22, 59, 59), utc(2026, 3, 28, 23, 0), id="before-spring-forward"
+        ),
         # The fall-back day, 2026-10-25, is 25 hours long and ends at 23:00 UTC.
         pytest.param(utc(2026, 10, 25, 22, 59, 59), utc(2026, 10, 25, 23, 0), id="after-fall-back"),
     ],

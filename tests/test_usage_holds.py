@@ -25,9 +25,15 @@ def usage(database: owtt_async.Database, clock: FakeClock) -> SponsoredUsage:
     return SponsoredUsage(database, clock=clock, hold_timeout=60)
 
 
-async def reserve(usage: SponsoredUsage, user_id: str = "u1", max_response_tokens: int = 1000) -> owtt_async.Hold:
+async def reserve(
+    usage: SponsoredUsage, user_id: str = "u1", max_response_tokens: int = 1000
+) -> owtt_async.Hold:
     return await usage.reserve(
-        user_id=user_id, model_id="gpt-4o", prompt_tokens=0, max_response_tokens=max_response_tokens, name="Pool"
+        user_id=user_id,
+        model_id="gpt-4o",
+        prompt_tokens=0,
+        max_response_tokens=max_response_tokens,
+        name="Pool",
     )
 
 
@@ -49,7 +55,9 @@ async def test_hold_counts_against_both_limits(
         await reserve(usage)
     await reserve(usage, user_id="u2")
     with pytest.raises(owtt_async.TotalTokenLimitExceededError):
-        await usage.charge(user_id="u3", model_id="gpt-4o", prompt_tokens=0, response_tokens=1000, name="Pool")
+        await usage.charge(
+            user_id="u3", model_id="gpt-4o", prompt_tokens=0, response_tokens=1000, name="Pool"
+        )
 
 
 async def test_settle_charges_real_cost_and_releases_rest(
@@ -83,10 +91,14 @@ async def test_settled_hold_cannot_be_settled_again(
     with pytest.raises(owtt_async.HoldNotFoundError, match="already settled or released"):
         await usage.settle(hold.id, prompt_tokens=0, response_tokens=10)
     assert await usage.release(hold.id) is False
-    assert (await usage.balance(user_id="u1", name="Pool")).total_used == expected_credits("gpt-4o", 0, 10)
+    assert (await usage.balance(user_id="u1", name="Pool")).total_used == expected_credits(
+        "gpt-4o", 0, 10
+    )
 
 
-async def test_release_returns_credits(usage: SponsoredUsage, allowances: SponsoredAllowances) -> None:
+async def test_release_returns_credits(
+    usage: SponsoredUsage, allowances: SponsoredAllowances
+) -> None:
     await make_allowance(allowances)
     hold = await reserve(usage)
 
@@ -149,7 +161,11 @@ async def test_reservation_block_failing_early_releases(
 
     with pytest.raises(ConnectionError):
         async with usage.reservation(
-            user_id="u1", model_id="gpt-4o", prompt_tokens=200, max_response_tokens=1000, name="Pool"
+            user_id="u1",
+            model_id="gpt-4o",
+            prompt_tokens=200,
+            max_response_tokens=1000,
+            name="Pool",
         ):
             raise ConnectionError("the model did not answer")
     balance = await usage.balance(user_id="u1", name="Pool")
@@ -166,7 +182,11 @@ async def test_cancelled_stream_settles_what_it_used(
 
     async def stream() -> None:
         async with usage.reservation(
-            user_id="u1", model_id="gpt-4o", prompt_tokens=200, max_response_tokens=1000, name="Pool"
+            user_id="u1",
+            model_id="gpt-4o",
+            prompt_tokens=200,
+            max_response_tokens=1000,
+            name="Pool",
         ) as reservation:
             for chunk in range(1, 1000):
                 reservation.update(response_tokens=chunk * 10)
@@ -196,12 +216,16 @@ async def test_concurrent_reserves_admit_exactly_what_fits(
 
     holds = [result for result in results if isinstance(result, owtt_async.Hold)]
     assert len(holds) == 23
-    assert all(isinstance(r, owtt_async.TotalTokenLimitExceededError) for r in results if r not in holds)
+    assert all(
+        isinstance(r, owtt_async.TotalTokenLimitExceededError) for r in results if r not in holds
+    )
     assert (await usage.balance(user_id="u0", name="Pool")).total_remaining == 0
 
 
 async def test_unknown_hold_id_is_not_found(usage: SponsoredUsage) -> None:
     with pytest.raises(KeyError):
-        await usage.settle("4f1c2d3e-5a6b-4c7d-8e9f-0a1b2c3d4e5f", prompt_tokens=1, response_tokens=1)
+        await usage.settle(
+            "4f1c2d3e-5a6b-4c7d-8e9f-0a1b2c3d4e5f", prompt_tokens=1, response_tokens=1
+        )
     with pytest.raises(owtt_async.InvalidInputError, match="hold_id"):
         await usage.release("not-a-uuid")

@@ -16,8 +16,6 @@ import math
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
-from decimal import Decimal
-from fractions import Fraction
 from types import ModuleType
 from typing import Any
 
@@ -27,7 +25,7 @@ import owtt_async
 from owtt_async import SponsoredAllowances, SponsoredUsage
 
 from .conftest import strict
-from .usage_support import FakeClock, expected_credits, make_allowance, utc
+from .usage_support import FakeClock, expected_credits, fixture_cost, make_allowance, utc
 
 FIXTURE_USER = "0b6f5a52-1111-4c3e-9d2a-000000000001"
 FIXTURE_DAY = utc(2026, 12, 4, 20, 0)
@@ -52,17 +50,6 @@ def tracker(database_url: str) -> Iterator[Any]:
 
 def original_remaining(tracker: Any, user_id: str, name: str) -> tuple[int, int]:
     return tracker.remaining_credits({"id": user_id}, sponsored_allowance_name=name)  # type: ignore[no-any-return]
-
-
-async def fixture_cost(database: owtt_async.Database, rows: list[tuple[str, int, int]]) -> Decimal:
-    """Exact credits of usage rows, from the pricing the database holds."""
-    pricing = owtt_async.ModelPricing(database)
-    total = Fraction(0)
-    for model_id, prompt, response in rows:
-        price = await pricing.get(model_id=model_id)
-        total += Fraction(prompt * price["input_cost_credits"], price["per_input_tokens"])
-        total += Fraction(response * price["output_cost_credits"], price["per_output_tokens"])
-    return Decimal(total.numerator) / Decimal(total.denominator)
 
 
 async def test_original_rows_count_after_migration(original_url: str) -> None:
@@ -90,7 +77,11 @@ async def test_rows_logged_directly_count(original_url: str) -> None:
     await database.connect()
     try:
         allowance = await SponsoredAllowances(database).get(name="AI Department")
-        stored_id = uuid.UUID(allowance["id"]).hex if database.target.dialect == "sqlite" else allowance["id"]
+        stored_id = (
+            uuid.UUID(allowance["id"]).hex
+            if database.target.dialect == "sqlite"
+            else allowance["id"]
+        )
         # The original package writes a naive timestamp; on SQLite as this text.
         log_date: Any = "2026-12-04 21:00:00.000001"
         if database.target.dialect == "postgresql":
@@ -104,11 +95,16 @@ async def test_rows_logged_directly_count(original_url: str) -> None:
         usage = SponsoredUsage(database, clock=FakeClock(FIXTURE_DAY))
         balance = await usage.balance(user_id="user-9", name="AI Department")
 
-        assert balance.daily_used == await fixture_cost(database, [("gpt-4o-2024-08-06", 2000, 1000)])
+        assert balance.daily_used == await fixture_cost(
+            database, [("gpt-4o-2024-08-06", 2000, 1000)]
+        )
         with pytest.raises(owtt_async.DailyTokenLimitExceededError):
             await usage.charge(
-                user_id="user-9", model_id="gpt-4o-2024-08-06", prompt_tokens=0,
-                response_tokens=1000, name="AI Department",
+                user_id="user-9",
+                model_id="gpt-4o-2024-08-06",
+                prompt_tokens=0,
+                response_tokens=1000,
+                name="AI Department",
             )
     finally:
         await database.disconnect()
@@ -120,8 +116,12 @@ async def test_original_logger_rows_count(
     await make_allowance(allowances, daily_credit_limit=100)
 
     tracker.log_token_usage(
-        provider="openai", model_id="gpt-4o", user={"id": "u1"},
-        prompt_tokens=1000, response_tokens=1000, sponsored_allowance_name="Pool",
+        provider="openai",
+        model_id="gpt-4o",
+        user={"id": "u1"},
+        prompt_tokens=1000,
+        response_tokens=1000,
+        sponsored_allowance_name="Pool",
     )
     balance = await SponsoredUsage(database).balance(user_id="u1", name="Pool")
 
@@ -135,8 +135,16 @@ async def test_original_agrees_on_our_rows(
     await make_allowance(allowances, total_credit_limit=1000, daily_credit_limit=100)
     usage = SponsoredUsage(database)
     for prompt, response in [(1000, 100), (333, 77), (0, 1000), (12, 0)]:
-        await usage.charge(user_id="u1", model_id="gpt-4o", prompt_tokens=prompt, response_tokens=response, name="Pool")
-    await usage.charge(user_id="u2", model_id="gpt-4o-mini", prompt_tokens=500, response_tokens=20, name="Pool")
+        await usage.charge(
+            user_id="u1",
+            model_id="gpt-4o",
+            prompt_tokens=prompt,
+            response_tokens=response,
+            name="Pool",
+        )
+    await usage.charge(
+        user_id="u2", model_id="gpt-4o-mini", prompt_tokens=500, response_tokens=20, name="Pool"
+    )
 
     daily, total = original_remaining(tracker, "u1", "Pool")
     ours = await usage.balance(user_id="u1", name="Pool")
@@ -154,7 +162,9 @@ async def test_original_float_sum_overstates_daily(
     usage = SponsoredUsage(database)
     # 140 prompt and 1365 response tokens of gpt-4o cost exactly 21 credits, which
     # the original's float arithmetic computes as 20.999999999999996.
-    await usage.charge(user_id="u1", model_id="gpt-4o", prompt_tokens=140, response_tokens=1365, name="Pool")
+    await usage.charge(
+        user_id="u1", model_id="gpt-4o", prompt_tokens=140, response_tokens=1365, name="Pool"
+    )
 
     daily, _ = original_remaining(tracker, "u1", "Pool")
     ours = await usage.balance(user_id="u1", name="Pool")
@@ -170,7 +180,9 @@ async def test_original_total_ignores_later_days(
     await make_allowance(allowances, total_credit_limit=1000, daily_credit_limit=100)
     tomorrow = FakeClock(datetime.now(timezone.utc) + timedelta(days=1))
     usage = SponsoredUsage(database, clock=tomorrow)
-    await usage.charge(user_id="u1", model_id="gpt-4o", prompt_tokens=0, response_tokens=1000, name="Pool")
+    await usage.charge(
+        user_id="u1", model_id="gpt-4o", prompt_tokens=0, response_tokens=1000, name="Pool"
+    )
 
     _, total = original_remaining(tracker, "u1", "Pool")
     ours = await usage.balance(user_id="u1", name="Pool")
@@ -184,7 +196,9 @@ async def test_original_fails_without_daily_limit(
 ) -> None:
     await make_allowance(allowances, daily_credit_limit=None)
     usage = SponsoredUsage(database)
-    await usage.charge(user_id="u1", model_id="gpt-4o", prompt_tokens=0, response_tokens=1000, name="Pool")
+    await usage.charge(
+        user_id="u1", model_id="gpt-4o", prompt_tokens=0, response_tokens=1000, name="Pool"
+    )
 
     with pytest.raises(TypeError):
         original_remaining(tracker, "u1", "Pool")
@@ -198,11 +212,18 @@ async def test_original_reprices_history(
 ) -> None:
     await make_allowance(allowances, total_credit_limit=1000, daily_credit_limit=100)
     usage = SponsoredUsage(database)
-    await usage.charge(user_id="u1", model_id="gpt-4o", prompt_tokens=0, response_tokens=1000, name="Pool")
+    await usage.charge(
+        user_id="u1", model_id="gpt-4o", prompt_tokens=0, response_tokens=1000, name="Pool"
+    )
 
     await owtt_async.ModelPricing(database).upsert(
-        model_id="gpt-4o", provider="openai", name="GPT-4o", input_cost_credits=3750,
-        per_input_tokens=1_000_000, output_cost_credits=30_000, per_output_tokens=1_000_000,
+        model_id="gpt-4o",
+        provider="openai",
+        name="GPT-4o",
+        input_cost_credits=3750,
+        per_input_tokens=1_000_000,
+        output_cost_credits=30_000,
+        per_output_tokens=1_000_000,
     )
     daily, total = original_remaining(tracker, "u1", "Pool")
     ours = await usage.balance(user_id="u1", name="Pool")

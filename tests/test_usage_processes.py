@@ -66,7 +66,9 @@ def run_processes(url: str, users: list[str]) -> tuple[dict[str, int], dict[str,
 @pytest.mark.timeout(120)
 def test_daily_caps_hold_across_processes(database_url: str) -> None:
     # Each charge costs 15 credits; a day of 300 credits fits 20 per user.
-    sponsored.create_sponsored_allowance(database_url, "sponsor", "Shared", ["gpt-4o"], 1_000_000, 300)
+    sponsored.create_sponsored_allowance(
+        database_url, "sponsor", "Shared", ["gpt-4o"], 1_000_000, 300
+    )
 
     admitted, refused = run_processes(database_url, ["u1", "u2"])
     balance = usage.remaining_credits(database_url, "u1", name="Shared")

@@ -7,6 +7,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+import owtt_async
 from owtt_async import SponsoredAllowances
 
 from .conftest import PRICING
@@ -32,7 +33,10 @@ def utc(*parts: int) -> datetime:
 
 
 def expected_credits(model_id: str, prompt_tokens: int, response_tokens: int) -> Decimal:
-    """The charge for a request, from the rule stated in owtt_async._credits: exact, rounded up to a microcredit."""
+    """Return a request's charge by the rule in owtt_async._credits.
+
+    The rule: the exact cost, rounded up to a whole microcredit.
+    """
     input_cost, per_input, output_cost, per_output = PRICES[model_id]
     exact = Fraction(prompt_tokens * input_cost, per_input) + Fraction(
         response_tokens * output_cost, per_output
@@ -54,3 +58,14 @@ async def make_allowance(
     }
     arguments.update(overrides)
     return await allowances.create(**arguments)
+
+
+async def fixture_cost(database: owtt_async.Database, rows: list[tuple[str, int, int]]) -> Decimal:
+    """Exact credits of usage rows, from the pricing the database holds."""
+    pricing = owtt_async.ModelPricing(database)
+    total = Fraction(0)
+    for model_id, prompt, response in rows:
+        price = await pricing.get(model_id=model_id)
+        total += Fraction(prompt * price["input_cost_credits"], price["per_input_tokens"])
+        total += Fraction(response * price["output_cost_credits"], price["per_output_tokens"])
+    return Decimal(total.numerator) / Decimal(total.denominator)
