@@ -45,3 +45,5 @@ async def migrate_usage(session: Session) -> None:
     await session.execute("schema/fill_usage_total")
     await session.execute("schema/fill_usage_quarter_hour")
     await session.execute("schema/create_usage_count_trigger")
+    if session.dialect == "postgresql":
+        await session.execute("schema/analyze_usage_counters")
