@@ -2,9 +2,9 @@
 
 Day boundaries are computed here, from the IANA zone database (``zoneinfo``), and
 reach SQL as UTC instants, so the database's own time zone setting never matters. A
-day in a zone with daylight-saving time can last 23 or 25 hours; it always starts at
-the first instant whose local date is that day, even where midnight itself is
-skipped by a clock change.
+day in a zone with daylight-saving time can last 23 or 25 hours. It starts at the
+first instant whose local date is that day, even where a clock change skips
+midnight itself.
 
 Usage is counted per quarter hour since 1970-01-01 UTC; every zone in use today has
 an offset that is a whole number of quarter hours, so a day is a range of them.
@@ -77,8 +77,8 @@ def start_of_day(day: date, zone: tzinfo) -> datetime:
     for fold in (0, 1):
         local = datetime.combine(day, time(0), tzinfo=zone).replace(fold=fold)
         instant = local.astimezone(timezone.utc)
-        # In a gap (midnight skipped by a clock change), one fold lands on the
-        # previous day; the other lands on the transition, the day's true start.
+        # When a clock change skips midnight, one fold lands on the previous day
+        # and the other on the transition, which is the day's true start.
         if instant.astimezone(zone).date() == day:
             candidates.append(instant)
     if not candidates:

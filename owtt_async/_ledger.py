@@ -3,9 +3,9 @@
 Every write that changes an allowance's usage first locks its row in
 ``owtt_usage_total`` (``FOR NO KEY UPDATE`` on PostgreSQL; SQLite's ``BEGIN
 IMMEDIATE`` already admits one writer). Under that lock a batch of requests reads the
-limits, the prices, the live holds and the users' usage for the day, decides each
-request in order in exact integer microcredits, and writes the admitted ones with one
-statement per table. The counting trigger then adds their cost to the counters, and
+limits, the prices, the live holds and the users' usage for the day. It decides
+each request in order, in exact integer microcredits, and writes the admitted ones
+with one statement per table. The counting trigger then adds their cost to the counters, and
 the batch checks that the counters moved by exactly the decided amounts: a price
 changed in between (or a missing trigger) rolls the batch back rather than letting a
 limit be passed.

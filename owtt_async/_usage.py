@@ -136,7 +136,7 @@ class SponsoredUsage:
         """Record a held request's real usage and return the unused rest of the hold.
 
         The usage is dated when the hold was made and charged in full, even when it
-        costs more than the hold; raises HoldNotFoundError when the hold was already
+        costs more than the hold. Raises HoldNotFoundError when the hold was already
         settled or released.
         """
         hold = check_allowance_id("hold_id", hold_id)

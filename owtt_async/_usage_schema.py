@@ -4,7 +4,7 @@ The counters (``owtt_usage_total`` per allowance, ``owtt_usage_quarter_hour`` pe
 allowance, user and quarter hour) are kept by a trigger on the original package's
 ``token_tracking_usage_log``, so rows that either library writes count alike and the
 log's shape stays as it is. When the trigger is missing, the counters are filled
-from the log and the trigger is created in the same transaction; while that runs,
+from the log and the trigger is created in the same transaction. Meanwhile
 PostgreSQL holds back inserts into the log, and SQLite's write lock does the same.
 """
 

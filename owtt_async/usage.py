@@ -1,8 +1,8 @@
 """Blocking functions for charging usage to sponsored allowances, for scripts.
 
 Each function runs ``owtt_async.SponsoredUsage`` on the library's own event loop, with
-one connection pool per URL for the life of the process; calls from many threads are
-grouped into shared transactions just as concurrent coroutines are. ``database_url=None``
+one connection pool per URL for the life of the process. Calls from many threads are
+grouped into shared transactions, just as concurrent coroutines are. ``database_url=None``
 means the ``DATABASE_URL`` environment variable; ``time_zone`` is the IANA zone whose
 midnight starts the daily limit's day (default UTC).
 """

@@ -42,8 +42,9 @@ def _charge_many(url: str, users: list[str], start: Any, results: Any) -> None:
 
 
 def run_processes(url: str, users: list[str]) -> tuple[dict[str, int], dict[str, int]]:
-    owtt_async.close_pools()
-    context = multiprocessing.get_context("fork")
+    # Spawned, not forked: a child forked while some thread of this test process
+    # held OpenSSL's locks hangs when asyncpg creates its SSL context.
+    context = multiprocessing.get_context("spawn")
     start = context.Event()
     results = context.Queue()
     processes = [
