@@ -81,7 +81,7 @@ async def test_zone_midnight_splits_days_across_dst(
     assert berlin_balance.day_start == after_midnight
     assert berlin_balance.daily_used == FIFTEEN
     assert berlin_balance.day_start.astimezone(ZoneInfo("Europe/Berlin")).hour == 0
-    # Both charges fall on one UTC day, which a UTC-configured reader sees.
+    # Both charges fall on one UTC day, as a reader configured for UTC reports.
     assert utc_balance.daily_used == 2 * FIFTEEN
 
 

@@ -4,7 +4,7 @@ The comparisons call the original ``openwebui_token_tracking`` 0.1.10. Where its
 ``TokenTracker.remaining_credits`` is wrong, the tests pin down how:
 
 - the daily figure subtracts the used credits truncated to a whole number, so it can
-  show up to one credit more than is left; its float sums can lose one more;
+  show up to one credit more than is left. Float rounding in its sums can add one more.
 - the total counts only usage dated on or before the allowance's creation day;
 - an allowance without a daily limit raises TypeError;
 - a price change re-prices all past usage.
