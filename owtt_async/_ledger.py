@@ -357,7 +357,12 @@ async def release_expired_holds(session: Session, now: datetime) -> int:
 async def read_balance(
     session: Session, allowance_id: uuid.UUID, user_id: str, now: datetime, zone: tzinfo
 ) -> CreditBalance:
-    """Return the user's daily and the allowance's total figures at ``now``."""
+    """Return the user's daily and the allowance's total figures at ``now``.
+
+    NOTE: the figures come from separate statements without a lock, so a charge
+    that commits meanwhile can show in one figure and not yet in another. Limits
+    are enforced under the lock, never from these figures.
+    """
     stored_id = session.uuid_value(allowance_id)
     allowance = await session.fetch_one("usage/select_allowance_usage", allowance_id=stored_id)
     if allowance is None:

@@ -2,7 +2,8 @@
 -- 10^6 * (prompt * input_cost / per_input + response * output_cost / per_output),
 -- rounded up to a whole microcredit. numeric keeps every step exact. A row whose
 -- model has no complete price (NULL, negative, or a zero token count) costs 0.
--- owtt_async._credits.cost_micro applies the same rule in Python.
+-- owtt_async._credits.cost_micro applies the same rule in Python. NOTE: a row
+-- costing more than about 9.2 * 10^12 credits overflows bigint, and its insert fails.
 CREATE OR REPLACE FUNCTION owtt_usage_cost_micro(
     prompt_tokens numeric,
     response_tokens numeric,

@@ -4,7 +4,8 @@
 -- SQLite turns an integer overflow into an inexact REAL, so each term is split
 -- into a whole part and a remainder that stay within 64 bits for every 32-bit
 -- column value: f = whole microcredits, s / per = the fraction left over. A row
--- whose model has no complete price costs 0. Timestamps are read as UTC, to the
+-- whose model has no complete price costs 0. NOTE: a row costing more than about
+-- 9.2 * 10^12 credits overflows 64 bits and is counted inexactly. Timestamps are read as UTC, to the
 -- second: SQLite's date functions round to milliseconds, which would move
 -- 23:59:59.9995 into the next day.
 CREATE VIEW IF NOT EXISTS owtt_usage_log_cost AS
