@@ -124,3 +124,25 @@ async def test_missing_trigger_fails_clearly(
             user_id="u1", model_id="gpt-4o", prompt_tokens=0, response_tokens=1000, name="Pool"
         )
     assert await table_snapshot(database) == before
+
+
+async def test_rows_without_user_count_in_total_only(
+    database: owtt_async.Database, allowances: SponsoredAllowances
+) -> None:
+    pool = await make_allowance(allowances)
+    stored_id: Any = pool["id"]
+    if database.target.dialect == "sqlite":
+        stored_id = uuid.UUID(pool["id"]).hex
+
+    await database.execute(
+        "INSERT INTO token_tracking_usage_log (log_date, user_id, provider, model_id,"
+        " prompt_tokens, response_tokens, sponsored_allowance_id)"
+        " VALUES (NULL, NULL, 'openai', 'gpt-4o', 0, 1000, :id)",
+        {"id": stored_id},
+    )
+    quarter_hours = await database.fetch_all("SELECT * FROM owtt_usage_quarter_hour")
+    balance = await SponsoredUsage(database).balance(user_id="u1", name="Pool")
+
+    assert quarter_hours == []
+    assert balance.total_used == 15
+    assert balance.daily_used == 0
