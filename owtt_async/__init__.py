@@ -3,7 +3,8 @@
 Async code (FastAPI, Starlette) uses ``Database`` and the repositories
 ``SponsoredAllowances`` and ``ModelPricing``; scripts use the blocking functions in
 ``owtt_async.sponsored`` and ``owtt_async.model_pricing``, which keep the names and
-signatures of the original ``openwebui_token_tracking`` package.
+signatures of the original ``openwebui_token_tracking`` package. ``SponsoredUsage``
+(blocking: ``owtt_async.usage``) charges usage to allowances and enforces their limits.
 """
 
 from __future__ import annotations
@@ -33,6 +34,16 @@ from ._errors import (
 )
 from ._pricing import ModelPricing
 from ._runner import close_pools
+from ._usage import SponsoredUsage
+from ._usage_errors import (
+    DailyTokenLimitExceededError,
+    HoldNotFoundError,
+    ModelNotAllowedError,
+    ModelPriceError,
+    TokenLimitExceededError,
+    TotalTokenLimitExceededError,
+)
+from ._usage_records import Charge, CreditBalance, Hold
 from ._runner import run as _run
 
 __all__ = [
@@ -59,6 +70,16 @@ __all__ = [
     "close_pools",
     "migrate",
     "migrate_database",
+    "Charge",
+    "CreditBalance",
+    "DailyTokenLimitExceededError",
+    "Hold",
+    "HoldNotFoundError",
+    "ModelNotAllowedError",
+    "ModelPriceError",
+    "SponsoredUsage",
+    "TokenLimitExceededError",
+    "TotalTokenLimitExceededError",
 ]
 
 __version__ = "0.1.0"

@@ -2,9 +2,10 @@
 
 Tables get the original package's exact definitions, so that it keeps working on a
 database owtt_async set up. Existing tables and rows are never altered: owtt_async
-only adds indexes. The unique index on allowance names cannot be built while two
-allowances share a name, which the original allowed; the names to rename are then
-reported.
+only adds indexes, tables of its own, and a trigger that counts usage as it is
+logged (``owtt_async._usage_schema``). The unique index on allowance names cannot be
+built while two allowances share a name, which the original allowed; the names to
+rename are then reported.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import databases
 
 from ._errors import DuplicateNameError
 from ._session import Session, open_session, target_of
+from ._usage_schema import migrate_usage
 
 logger = logging.getLogger("owtt_async")
 
@@ -53,7 +55,7 @@ async def migrate(database: databases.Database) -> list[str]:
     """
     target = target_of(database)
     async with open_session(database, target) as session:
-        shared = await _create(session, TABLE_STATEMENTS + INDEX_STATEMENTS)
+        shared = await _create(session, TABLE_STATEMENTS + INDEX_STATEMENTS, with_usage=True)
 
     if shared:
         logger.warning("%s", _shared_names_message(shared))
@@ -82,9 +84,12 @@ async def ensure_name_index(database: databases.Database) -> None:
     _name_index_ready[database] = True
 
 
-async def _create(session: Session, statements: tuple[str, ...]) -> list[tuple[str, int]]:
+async def _create(
+    session: Session, statements: tuple[str, ...], *, with_usage: bool = False
+) -> list[tuple[str, int]]:
     """Run the CREATE statements, then the unique name index, in one transaction.
 
+    ``with_usage`` adds the usage counters and their trigger after the statements.
     Returns the shared names and their counts when the name index could not be built.
     """
     async with session.transaction():
@@ -92,6 +97,8 @@ async def _create(session: Session, statements: tuple[str, ...]) -> list[tuple[s
             await session.execute("schema/lock", key=_MIGRATION_LOCK_KEY)
         for name in statements:
             await session.execute(name)
+        if with_usage:
+            await migrate_usage(session)
 
         rows = await session.fetch_all("schema/find_duplicate_names")
         shared = [(row["name"], row["allowances"]) for row in rows]

@@ -3,6 +3,8 @@
 Each ``.sql`` file contains one statement, named by its path below ``sql/`` without the
 suffix (``allowance/select_by_id``). ``NAME.postgresql.sql`` or ``NAME.sqlite.sql``
 replaces ``NAME.sql`` for that dialect only. Parameters are written ``:name``.
+A ``;`` ends the statement, except inside a PostgreSQL dollar-quoted body
+(``$$ ... $$``) and inside the ``BEGIN ... END`` body of a ``CREATE TRIGGER``.
 
 The loader turns parameters into each driver's own style once, at load time:
 ``$1, $2, ...`` for asyncpg and ``:name`` kept for sqlite3. So no statement text is
@@ -23,6 +25,10 @@ DIALECTS: tuple[Dialect, ...] = ("postgresql", "sqlite")
 
 _IDENTIFIER_START = re.compile(r"[A-Za-z_]")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# The opening tag of a PostgreSQL dollar-quoted string: $$ or $tag$.
+_DOLLAR_TAG = re.compile(r"\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$")
+# SQLite trigger bodies hold several statements, each ended by a semicolon.
+_CREATE_TRIGGER = re.compile(r"\s*CREATE\s+(?:TEMP\s+|TEMPORARY\s+)?TRIGGER\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -115,7 +121,8 @@ def parse_query(name: str, dialect: Dialect, path: Path) -> Query:
 def _convert_parameters(source: str, dialect: Dialect, path: Path) -> tuple[str, tuple[str, ...]]:
     """Rewrite ``:name`` parameters outside quotes and comments into the driver's style.
 
-    ``::`` stays as PostgreSQL's cast operator. A ``;`` may only end the statement.
+    ``::`` stays as PostgreSQL's cast operator. A ``;`` may only end the statement,
+    unless it sits in a dollar-quoted body or the statement creates a trigger.
     Comments are dropped, so the text is empty when the file contains no statement.
     """
     output: list[str] = []
@@ -123,6 +130,7 @@ def _convert_parameters(source: str, dialect: Dialect, path: Path) -> tuple[str,
     index = 0
     length = len(source)
     statement_ended_at: int | None = None
+    creates_trigger = _CREATE_TRIGGER.match(_without_comments(source)) is not None
 
     while index < length:
         char = source[index]
@@ -156,6 +164,16 @@ def _convert_parameters(source: str, dialect: Dialect, path: Path) -> tuple[str,
             index = end + 1
             continue
 
+        if char == "$" and (tag := _DOLLAR_TAG.match(source, index)) is not None:
+            end = source.find(tag.group(), tag.end())
+            if end == -1:
+                line = source.count("\n", 0, index) + 1
+                raise SqlFileError(f"{path}:{line}: a {tag.group()} quote is never closed")
+            end += len(tag.group())
+            output.append(source[index:end])
+            index = end
+            continue
+
         if pair == "::":
             output.append(pair)
             index += 2
@@ -174,6 +192,11 @@ def _convert_parameters(source: str, dialect: Dialect, path: Path) -> tuple[str,
             index = match.end()
             continue
 
+        if char == ";" and creates_trigger and source[index + 1 :].strip():
+            output.append(char)
+            index += 1
+            continue
+
         if char == ";":
             statement_ended_at = index
             index += 1
@@ -183,6 +206,14 @@ def _convert_parameters(source: str, dialect: Dialect, path: Path) -> tuple[str,
         index += 1
 
     return "".join(output).strip(), tuple(parameters)
+
+
+def _without_comments(source: str) -> str:
+    """Return ``source`` with leading ``--`` comment lines removed."""
+    lines = source.lstrip().splitlines()
+    while lines and (not lines[0].strip() or lines[0].lstrip().startswith("--")):
+        lines.pop(0)
+    return "\n".join(lines)
 
 
 def _closing_quote(source: str, start: int, quote: str) -> int:

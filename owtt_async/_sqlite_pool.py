@@ -18,6 +18,8 @@ import aiosqlite
 from databases.backends.sqlite import SQLiteBackend
 from databases.core import DatabaseURL
 
+from ._sql import get_query
+
 DEFAULT_BUSY_TIMEOUT = 15.0
 DEFAULT_POOL_SIZE = 4
 
@@ -93,7 +95,10 @@ class SQLiteConnectionPool:
     async def release(self, connection: aiosqlite.Connection) -> None:
         try:
             # A transaction left open by a cancelled caller must not leak into the
-            # next one that takes this connection.
+            # next one that takes this connection. aiosqlite still runs a statement
+            # whose caller was cancelled (a BEGIN, say), so wait for the worker
+            # thread to finish everything queued before reading in_transaction.
+            await connection.execute_fetchall(get_query("sqlite", "connection/settle_queue").text)
             if connection.in_transaction:
                 await connection.execute_fetchall("ROLLBACK")
         except BaseException:
