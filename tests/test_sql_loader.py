@@ -133,11 +133,18 @@ def statement_names_used_by_package() -> set[str]:
 
 def test_every_statement_the_package_names_exists() -> None:
     used = statement_names_used_by_package()
-    postgresql_only = {"schema/lock"}
-    sqlite_only = {"connection/configure", "connection/set_busy_timeout"}
+    loaded = set(queries("postgresql")) | set(queries("sqlite"))
 
     assert len(used) > 20
-    for name in used - sqlite_only:
-        assert name in queries("postgresql"), name
-    for name in used - postgresql_only:
-        assert name in queries("sqlite"), name
+    assert sorted(used - loaded) == []
+
+
+def test_single_dialect_statements_are_deliberate() -> None:
+    # A statement that exists for one dialect only must be named so on disk
+    # (NAME.<dialect>.sql with no NAME.sql), never by a forgotten common file.
+    postgresql, sqlite = set(queries("postgresql")), set(queries("sqlite"))
+
+    for name in postgresql ^ sqlite:
+        dialect = "postgresql" if name in postgresql else "sqlite"
+        assert (sql_directory() / f"{name}.{dialect}.sql").is_file(), name
+        assert not (sql_directory() / f"{name}.sql").exists(), name
