@@ -34,6 +34,7 @@ from ._errors import (
 )
 from ._pricing import ModelPricing
 from ._runner import close_pools
+from ._runner import run as _run
 from ._usage import SponsoredUsage
 from ._usage_errors import (
     DailyTokenLimitExceededError,
@@ -44,42 +45,41 @@ from ._usage_errors import (
     TotalTokenLimitExceededError,
 )
 from ._usage_records import Charge, CreditBalance, Hold
-from ._runner import run as _run
 
 __all__ = [
     "NO_DAILY_LIMIT",
     "AllowanceNotFoundError",
+    "Charge",
     "ConfigurationError",
     "ConnectionLostError",
+    "CreditBalance",
+    "DailyTokenLimitExceededError",
     "Database",
     "DatabaseError",
     "DatabaseTimeoutError",
     "DatabaseUnavailableError",
     "DuplicateNameError",
+    "Hold",
+    "HoldNotFoundError",
     "InUseError",
     "IntegrityError",
     "InvalidInputError",
     "InvalidTypeError",
+    "ModelNotAllowedError",
+    "ModelPriceError",
     "ModelPricing",
     "ModelPricingNotFoundError",
     "OwttError",
     "SchemaError",
     "SponsoredAllowances",
+    "SponsoredUsage",
     "SqlFileError",
+    "TokenLimitExceededError",
+    "TotalTokenLimitExceededError",
     "UnknownModelError",
     "close_pools",
     "migrate",
     "migrate_database",
-    "Charge",
-    "CreditBalance",
-    "DailyTokenLimitExceededError",
-    "Hold",
-    "HoldNotFoundError",
-    "ModelNotAllowedError",
-    "ModelPriceError",
-    "SponsoredUsage",
-    "TokenLimitExceededError",
-    "TotalTokenLimitExceededError",
 ]
 
 __version__ = "0.1.0"
