@@ -19,14 +19,19 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequenc
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
+import asyncpg
 import databases
+import databases.core
 
 from ._errors import ConnectionLostError, DatabaseUnavailableError, SqlFileError
 from ._sql import get_query
-from ._translate import translate
+from ._translate import translate, translate_statement_error
 from ._urls import DatabaseTarget, parse_database_url
 
 logger = logging.getLogger("owtt_async")
+
+# The pool size asyncpg uses, and databases 0.9.0 passes on, when none is given.
+ASYNCPG_DEFAULT_MAX_SIZE = 10
 
 Row = Mapping[str, Any]
 T = TypeVar("T")
@@ -57,10 +62,9 @@ class Session:
                 return list(await _finish_despite_cancellation(running))
             return list(await running)
         except Exception as error:
-            translated = translate(error, self.target)
-            if translated is error:
-                raise
-            raise translated from error
+            raise translate_statement_error(
+                error, self.target, connection_closed=self.is_closed()
+            ) from error
 
     async def fetch_one(self, statement: str, /, **parameters: Any) -> Row | None:
         rows = await self.fetch_all(statement, **parameters)
@@ -94,6 +98,19 @@ class Session:
                 await self.execute("transaction/commit")
         finally:
             self._transaction_depth -= 1
+
+    def is_closed(self) -> bool:
+        """Return True once the driver connection is closed, by either side."""
+        if self.dialect == "postgresql":
+            try:
+                return bool(self._raw.is_closed())
+            except asyncpg.InterfaceError:
+                # asyncpg's pool detaches the proxy it lent once the connection
+                # under it is lost, and the proxy then raises on every call.
+                return True
+        # aiosqlite 0.22 drops its sqlite3 connection, the private _connection,
+        # on close; it has no public flag for that.
+        return getattr(self._raw, "_connection", None) is None
 
     def in_transaction(self) -> bool:
         if self.dialect == "postgresql":

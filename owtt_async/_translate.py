@@ -62,6 +62,30 @@ def translate(error: BaseException, target: DatabaseTarget) -> BaseException:
     return error
 
 
+def translate_statement_error(
+    error: Exception, target: DatabaseTarget, *, connection_closed: bool
+) -> OwttError:
+    """Return the owtt_async exception for an error raised while a statement ran.
+
+    Unlike ``translate`` this never returns the driver's exception. A connection
+    that is closed after the error was lost during the statement, whatever class the
+    driver chose to report it with: asyncpg, for one, raises InternalClientError when
+    a query meets the server's notice of termination on a pooled connection.
+    """
+    translated = translate(error, target)
+    if connection_closed and not isinstance(translated, ConnectionLostError):
+        return ConnectionLostError(
+            f"the connection to {_where(target)} was lost: {_first_line(error)}",
+            getattr(translated, "sqlstate", None),
+        )
+    if isinstance(translated, OwttError):
+        return translated
+    return DatabaseError(
+        f"the {target.dialect} driver failed on {_where(target)}: "
+        f"{type(error).__name__}: {_first_line(error)}"
+    )
+
+
 def _from_postgres(error: asyncpg.PostgresError, target: DatabaseTarget) -> BaseException:
     sqlstate: str = getattr(error, "sqlstate", "") or ""
     reason = _first_line(error)
