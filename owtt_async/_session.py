@@ -191,7 +191,7 @@ async def open_session(
         )
 
     try:
-        async with database.connection() as connection:
+        async with _task_connection(database) as connection:
             raw = connection.raw_connection
             session = Session(raw, target)
             if session.dialect == "sqlite" and not getattr(database, "pooled", False):
@@ -204,6 +204,24 @@ async def open_session(
         if translated is error:
             raise
         raise translated from error
+
+
+@asynccontextmanager
+async def _task_connection(database: databases.Database) -> AsyncIterator[databases.core.Connection]:
+    """Enter the task's ``databases`` connection, and forget it if its release fails.
+
+    databases 0.9.0 keeps the connection of each task in a map until its release
+    succeeds. A release that raised or was cancelled would leave the task holding a
+    connection that fails every later call with "Connection is already acquired".
+    """
+    connection = database.connection()
+    try:
+        async with connection:
+            yield connection
+    finally:
+        released = connection._connection_counter == 0  # noqa: SLF001 - see above
+        if released and database._connection is connection:  # noqa: SLF001
+            database._connection = None  # noqa: SLF001
 
 
 @asynccontextmanager
