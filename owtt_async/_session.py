@@ -245,15 +245,29 @@ async def read_with_retry(
     target: DatabaseTarget,
     read: Callable[[Session], Awaitable[T]],
 ) -> T:
-    """Run a read-only call, once more on a fresh connection if the first one broke.
+    """Run a read-only call, again on another connection while the one used broke.
 
-    A read is safe to repeat, so a pooled connection that the server dropped while
-    it sat idle (a restart, pg_terminate_backend) costs a retry instead of an error.
+    A read is safe to repeat. When the server dropped the pool's idle connections (a
+    restart, pg_terminate_backend), every one of them can be broken, and each failed
+    attempt makes the pool discard one, so the attempts are bounded by the pool size.
     """
-    try:
-        async with open_session(database, target) as session:
-            return await read(session)
-    except ConnectionLostError:
-        logger.info("connection to %s was lost; retrying the read once", target.display)
-        async with open_session(database, target) as session:
-            return await read(session)
+    attempts = _pool_size(database) + 1
+    for attempt in range(1, attempts + 1):
+        try:
+            async with open_session(database, target) as session:
+                return await read(session)
+        except ConnectionLostError:
+            if attempt == attempts:
+                raise
+            logger.info(
+                "connection to %s was lost; retrying the read (attempt %d of %d)",
+                target.display,
+                attempt + 1,
+                attempts,
+            )
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def _pool_size(database: databases.Database) -> int:
+    size = database.options.get("max_size") or database.url.options.get("max_size")
+    return int(size) if size else ASYNCPG_DEFAULT_MAX_SIZE
