@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import sqlite3
 from typing import Any
 
@@ -19,6 +20,8 @@ from databases.backends.sqlite import SQLiteBackend
 from databases.core import DatabaseURL
 
 from ._sql import get_query
+
+logger = logging.getLogger("owtt_async")
 
 DEFAULT_BUSY_TIMEOUT = 15.0
 DEFAULT_POOL_SIZE = 4
@@ -63,6 +66,7 @@ class SQLiteConnectionPool:
         self.max_size = max(1, max_size)
         self._idle: list[aiosqlite.Connection] = []
         self._slots: asyncio.Semaphore | None = None
+        self._settling: set[asyncio.Task[None]] = set()
         self._open = False
 
     async def open(self) -> None:
@@ -75,6 +79,8 @@ class SQLiteConnectionPool:
 
     async def close(self) -> None:
         self._open = False
+        if self._settling:
+            await asyncio.gather(*self._settling, return_exceptions=True)
         idle, self._idle = self._idle, []
         for connection in idle:
             await _close_quietly(connection)
@@ -93,17 +99,27 @@ class SQLiteConnectionPool:
             raise
 
     async def release(self, connection: aiosqlite.Connection) -> None:
+        """Take a connection back; it rejoins the pool in the background once settled.
+
+        Returns at once, so a cancelled caller is not kept waiting for a statement
+        that aiosqlite's thread still runs for it. The connection's slot stays taken
+        until ``_settle`` has rolled it back, or it has been closed.
+        """
+        task = asyncio.get_running_loop().create_task(self._return(connection))
+        self._settling.add(task)
+        task.add_done_callback(self._settling.discard)
+
+    async def _return(self, connection: aiosqlite.Connection) -> None:
         try:
-            # A transaction left open by a cancelled caller must not leak into the
-            # next one that takes this connection. aiosqlite still runs a statement
-            # whose caller was cancelled (a BEGIN, say), so wait for the worker
-            # thread to finish everything queued before reading in_transaction.
-            await connection.execute_fetchall(get_query("sqlite", "connection/settle_queue").text)
-            if connection.in_transaction:
-                await connection.execute_fetchall("ROLLBACK")
-        except BaseException:
+            await _settle(connection)
+        except BaseException as error:
+            if not isinstance(error, asyncio.CancelledError):
+                logger.warning(
+                    "discarding a pooled connection to the SQLite database %s: %s",
+                    self.path,
+                    type(error).__name__,
+                )
             await _close_quietly(connection)
-            raise
         else:
             if self._open:
                 self._idle.append(connection)
@@ -124,11 +140,25 @@ class SQLiteConnectionPool:
         await connection
         try:
             connection.row_factory = sqlite3.Row
-            await connection.execute_fetchall("PRAGMA foreign_keys = ON")
+            await connection.execute_fetchall(get_query("sqlite", "connection/configure").text)
         except BaseException:
             await _close_quietly(connection)
             raise
         return connection
+
+
+async def _settle(connection: aiosqlite.Connection) -> None:
+    """Wait for the statements still queued on ``connection``, then roll back.
+
+    A caller cancelled during a statement stops waiting, but aiosqlite's thread still
+    runs it: a BEGIN IMMEDIATE waiting for the write lock, say, can open a transaction
+    after the cancellation. The no-op statement runs behind it in the same thread, so
+    only afterwards does ``in_transaction`` tell whether a transaction was left open,
+    which must not leak into the next caller that takes this connection.
+    """
+    await connection.execute_fetchall(get_query("sqlite", "connection/settle_queue").text)
+    if connection.in_transaction:
+        await connection.execute_fetchall(get_query("sqlite", "transaction/rollback").text)
 
 
 def _make_worker_thread_daemon(connection: aiosqlite.Connection) -> None:
