@@ -164,7 +164,12 @@ async def table_snapshot(database: owtt_async.Database) -> dict[str, Any]:
         "token_tracking_usage_log",
     ]
     snapshot: dict[str, Any] = {}
-    async with database.connection() as connection:
+    # One transaction, so that a write landing meanwhile cannot tear the snapshot;
+    # the isolation option is PostgreSQL's, and SQLite's deferred BEGIN ignores it.
+    async with (
+        database.connection() as connection,
+        connection.transaction(isolation="repeatable_read"),
+    ):
         for table in tables:
             rows = await connection.fetch_all(f"SELECT * FROM {table}")  # noqa: S608 - fixed names
             snapshot[table] = sorted(repr(tuple(row.values())) for row in rows)  # type: ignore[attr-defined]
