@@ -19,7 +19,11 @@ MAX_MODELS = 1000
 
 
 def check_text(argument: str, value: Any) -> str:
-    """Return ``value`` if it is a non-blank string of at most 255 characters, without NUL."""
+    """Return ``value`` if a VARCHAR(255) column of either database can store it.
+
+    That is a non-blank string of at most 255 characters, with no NUL character and
+    no lone surrogate.
+    """
     if not isinstance(value, str):
         raise InvalidTypeError(f"{argument} must be a string, not {_type_name(value)}")
     if not value.strip():
@@ -31,6 +35,15 @@ def check_text(argument: str, value: Any) -> str:
     if "\x00" in value:
         # PostgreSQL cannot store NUL in text; SQLite would, so refuse it on both.
         raise InvalidInputError(f"{argument} must not contain a NUL character (\\x00)")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as error:
+        # A lone surrogate (from a bad decode) has no UTF-8 form, so neither driver
+        # can send it and neither database could store it.
+        raise InvalidInputError(
+            f"{argument} contains {value[error.start]!r} at position {error.start}, "
+            "which is not valid Unicode text (a lone surrogate)"
+        ) from None
     return value
 
 
