@@ -12,7 +12,7 @@ borrows a connection from a pool kept per URL for the life of the process.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from ._allowances import NO_DAILY_LIMIT, SponsoredAllowances, _NoDailyLimit
 from ._records import Allowance
@@ -132,11 +132,10 @@ def update_sponsored_allowance(
 
 
 def _materialise(models: Iterable[str]) -> Iterable[str]:
-    # A generator is consumed here, in the caller's thread, rather than on the loop.
-    if isinstance(models, (str, bytes)):
-        return models
-    try:
+    # A one-shot iterator (a generator, say) is consumed here, in the caller's thread,
+    # rather than on the library's loop. Every other value reaches the repository's
+    # check unchanged, so both APIs accept and reject the same values: a dict of
+    # model ids turned into a list here would have slipped past that check.
+    if isinstance(models, Iterator):
         return list(models)
-    except TypeError:
-        # Not iterable: let the repository's check raise its usual message.
-        return models
+    return models
