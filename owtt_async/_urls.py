@@ -10,6 +10,7 @@ the driver: every message uses ``DatabaseTarget.display``, which masks it.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -31,6 +32,10 @@ _POSTGRESQL_OPTIONS = {"ssl", "sslmode", "min_size", "max_size", "connect_timeou
 
 # asyncpg's ssl modes (libpq's sslmode values), plus the booleans databases accepts.
 _SSL_MODES = {"disable", "allow", "prefer", "require", "verify-ca", "verify-full", "true", "false"}
+
+# "password=secret" in libpq's key/value connection strings, which some users pass
+# where a URL belongs.
+_KEYWORD_PASSWORD = re.compile(r"(password\s*=\s*)('[^']*'|[^\s&]+)", re.IGNORECASE)
 
 SUPPORTED_FORMS = (
     "sqlite:///relative/path.db, sqlite:////absolute/path.db, sqlite:///:memory:, "
@@ -111,12 +116,12 @@ def parse_database_url(database_url: str | None) -> DatabaseTarget:
 def _sqlite_target(raw: str, netloc: str, path: str, query: str) -> DatabaseTarget:
     if netloc:
         raise ConfigurationError(
-            f"invalid SQLite URL {raw!r}: a host is not allowed; write sqlite:///relative.db "
+            f"invalid SQLite URL {_mask(raw)}: a host is not allowed; write sqlite:///relative.db "
             "or sqlite:////absolute/path.db"
         )
     if query:
         raise ConfigurationError(
-            f"invalid SQLite URL {raw!r}: query options are not supported; pass the busy "
+            f"invalid SQLite URL {_mask(raw)}: query options are not supported; pass the busy "
             "timeout and pool size to owtt_async.Database instead"
         )
 
@@ -201,27 +206,29 @@ def _postgresql_target(
 
 
 def _mask(url: str) -> str:
-    """Return ``url`` with any password replaced by ``***``."""
-    try:
-        parts = urlsplit(url)
-        password = parts.password
-    except ValueError:
-        password = None
-        parts = None
+    """Return ``url`` with every secret it may hold replaced by ``***``.
 
-    if parts is None or password is None:
-        # Fall back on the raw text: cut whatever stands between "user:" and "@".
-        scheme, separator, rest = url.partition("://")
-        userinfo, at, location = rest.rpartition("@")
-        if not separator or not at or ":" not in userinfo:
-            return url
+    Works on text that is not a valid URL too, because it also serves the messages
+    that reject such text. Masked are the password of ``user:password@``, the value
+    of every query option other than the supported ones (``?password=`` is one that
+    asyncpg would read), and ``password=`` in a libpq key/value string.
+    """
+    location, question_mark, query = url.partition("?")
+
+    scheme, separator, rest = location.partition("://")
+    authority, slash, path = rest.partition("/")
+    userinfo, at, host = authority.rpartition("@")
+    if separator and at and ":" in userinfo:
         user = userinfo.split(":", 1)[0]
-        return f"{scheme}://{user}:***@{location}"
+        location = f"{scheme}://{user}:***@{host}{slash}{path}"
 
-    userinfo, _, location = parts.netloc.rpartition("@")
-    user = userinfo.split(":", 1)[0]
-    masked = parts._replace(netloc=f"{user}:***@{location}")
-    return masked.geturl()
+    if question_mark:
+        options = [option.partition("=") for option in query.split("&")]
+        query = "&".join(
+            f"{key}{equals}{value if key in _POSTGRESQL_OPTIONS else '***'}"
+            for key, equals, value in options
+        )
+    return _KEYWORD_PASSWORD.sub(r"\1***", location + question_mark + query)
 
 
 def mask_url(url: str) -> str:
