@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from ._database import Database
-from ._urls import parse_database_url
+from ._urls import DatabaseTarget, parse_database_url, resolve_database_url
 
 logger = logging.getLogger("owtt_async")
 
@@ -39,12 +39,13 @@ class _Runner:
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
-        self._databases: dict[str, Database] = {}
-        self._connecting: dict[str, asyncio.Lock] = {}
+        self._databases: dict[DatabaseTarget, Database] = {}
+        self._connecting: dict[DatabaseTarget, asyncio.Lock] = {}
 
     def run(self, database_url: str | None, call: Callable[[Database], Awaitable[T]]) -> T:
         """Run ``call`` with the pooled Database for ``database_url`` and return its result."""
-        target = parse_database_url(database_url)
+        url = resolve_database_url(database_url)
+        target = parse_database_url(url)
         loop = self._ensure_loop()
         if threading.current_thread() is self._thread:
             raise RuntimeError(
@@ -53,7 +54,7 @@ class _Runner:
             )
 
         async def run_call() -> T:
-            database = await self._database(target.url)
+            database = await self._database(target, url)
             return await call(database)
 
         future = asyncio.run_coroutine_threadsafe(run_call(), loop)
@@ -101,20 +102,23 @@ class _Runner:
                 self._loop, self._thread = loop, thread
             return self._loop
 
-    async def _database(self, url: str) -> Database:
-        database = self._databases.get(url)
+    async def _database(self, target: DatabaseTarget, url: str) -> Database:
+        # Pools are kept per checked target, which holds the settings that the
+        # normalised target.url lacks (connect_timeout), and are opened from the
+        # caller's own URL, so that those settings reach the pool.
+        database = self._databases.get(target)
         if database is not None and database.is_connected:
             return database
 
         # Runs on the loop thread, so this lock only orders the coroutines of
         # concurrent first calls: one connects, the others wait for its pool.
-        lock = self._connecting.setdefault(url, asyncio.Lock())
+        lock = self._connecting.setdefault(target, asyncio.Lock())
         async with lock:
-            database = self._databases.get(url)
+            database = self._databases.get(target)
             if database is None or not database.is_connected:
                 database = Database(url)
                 await database.connect()
-                self._databases[url] = database
+                self._databases[target] = database
             return database
 
 
