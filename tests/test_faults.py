@@ -384,6 +384,9 @@ async def test_refused_connection_is_clear() -> None:
     assert_clear_unreachable(raised.value, port)
 
 
+# Both attempts together take about a second with the URL's connect_timeout; the
+# default of 10 s each would exceed this bound.
+@pytest.mark.timeout(8)
 async def test_silent_server_times_out() -> None:
     # A socket that accepts connections but never answers, like a hung server.
     with socket.socket() as listener:
