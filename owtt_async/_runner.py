@@ -103,9 +103,9 @@ class _Runner:
             return self._loop
 
     async def _database(self, target: DatabaseTarget, url: str) -> Database:
-        # Pools are kept per checked target, which holds the settings that the
-        # normalised target.url lacks (connect_timeout), and are opened from the
-        # caller's own URL, so that those settings reach the pool.
+        # Pools are kept per checked target, which contains the settings missing
+        # from the normalised target.url (connect_timeout). They are opened from
+        # the caller's own URL, so that those settings reach the pool.
         database = self._databases.get(target)
         if database is not None and database.is_connected:
             return database

@@ -34,7 +34,7 @@ def test_eight_threads_at_once(database_url: str) -> None:
 
 
 async def test_called_inside_running_loop(database_url: str) -> None:
-    # A sync helper called from async code blocks this loop for the call; the call
+    # A sync helper called from async code blocks this loop for the call. The call
     # itself runs on the library's own loop, so it cannot deadlock on this one.
     created = sp.create_sponsored_allowance(database_url, "s", "from a loop", ["gpt-4o"], 1, None)
 
@@ -43,7 +43,7 @@ async def test_called_inside_running_loop(database_url: str) -> None:
 
 
 # asyncio's debug mode, which -X dev turns on, reports every loop step that took
-# over 0.1 s, as happens on a busy machine; such a report is not a warning.
+# over 0.1 s. That happens on a busy machine, and such a report is not a warning.
 SLOW_STEP = re.compile(r"^Executing <.*> took \d+\.\d+ seconds$")
 
 
@@ -71,7 +71,7 @@ FORK_SCRIPT = """
     import owtt_async.sponsored as sp
 
     # Python 3.12 warns about fork() in any process with threads, the library's loop
-    # thread included; what matters here is that the child works and exits cleanly.
+    # thread included. This script checks that the child works and exits cleanly.
     warnings.filterwarnings("ignore", "This process .* is multi-threaded", DeprecationWarning)
 
     url = sys.argv[1]

@@ -3,8 +3,8 @@
 PostgreSQL faults are real: ``pg_terminate_backend`` from an administrator's
 connection, while the library's connection sits idle or waits on a lock that the test
 holds. On both backends, ``inject_fault`` breaks a call at each of its statements in
-turn, by cancelling the task or closing its connection, and the tests check that the
-call was applied whole or not at all and that the pool still serves the next call.
+turn, by cancelling the task or closing its connection. The tests then check that the
+call was applied whole or not at all, and that the pool still serves the next call.
 """
 
 from __future__ import annotations
@@ -348,7 +348,7 @@ async def test_timeouts_leave_writes_whole(
         unchanged = await table_snapshot(database) == before
         assert unchanged or applied_whole("update", await allowances.list())
 
-    # The pool is healthy: every connection it holds serves calls, and it closes.
+    # The pool is healthy: each of its connections serves calls, and it closes.
     await asyncio.gather(*(allowances.list() for _ in range(20)))
     await make(allowances, "after timeouts")
     await asyncio.wait_for(database.disconnect(), timeout=30)
@@ -388,7 +388,7 @@ async def test_refused_connection_is_clear() -> None:
 # default of 10 s each would exceed this bound.
 @pytest.mark.timeout(8)
 async def test_silent_server_times_out() -> None:
-    # A socket that accepts connections but never answers, like a hung server.
+    # A socket that accepts connections but never responds, like a hung server.
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))
         listener.listen()

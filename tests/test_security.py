@@ -74,7 +74,7 @@ def sql_argument_problem(argument: ast.expr, names: set[str]) -> str | None:
     if isinstance(argument, ast.Attribute) and argument.attr == "text":
         return None  # Query.text: a statement loaded from its file
     if isinstance(argument, ast.Name):
-        return None  # a variable that holds a statement name, checked where it is bound
+        return None  # a variable with a statement name, checked where it is bound
     if isinstance(argument, ast.IfExp):
         return sql_argument_problem(argument.body, names) or sql_argument_problem(
             argument.orelse, names
@@ -136,7 +136,7 @@ def test_rule_catches_built_sql() -> None:
     assert [node.lineno for node in calls] == [2, 3, 4]
 
 
-# --- What reaches the drivers, what is logged, what errors say -----------------------
+# --- What reaches the drivers, what is logged, what errors contain -------------------
 
 PASSWORD = "s3cret-pw"
 CANARY = "canary-value-7f3a"

@@ -2,7 +2,7 @@
 
 Few names make calls collide: creates race for a name, renames take a name another
 call is about to create or delete, deletes remove what an update is changing. The
-load, process and caller tests run this mix; run as a module, it is one worker
+load, process and caller tests run this mix. Run as a module, it is one worker
 process of the process test and prints its ``OutcomeLog`` as JSON::
 
     python -m tests.workload DATABASE_URL SEED CALLS
