@@ -207,7 +207,9 @@ async def open_session(
 
 
 @asynccontextmanager
-async def _task_connection(database: databases.Database) -> AsyncIterator[databases.core.Connection]:
+async def _task_connection(
+    database: databases.Database,
+) -> AsyncIterator[databases.core.Connection]:
     """Enter the task's ``databases`` connection, and forget it if its release fails.
 
     databases 0.9.0 keeps the connection of each task in a map until its release

@@ -48,7 +48,9 @@ async def violations(database: owtt_async.Database) -> list[str]:
         (_id_text(row["sponsored_allowance_id"]), row["base_model_id"]) for row in models
     )
     found += [f"orphan model row {pair}" for pair in pairs if pair[0] not in ids]
-    found += [f"model row {pair} stored {count} times" for pair, count in pairs.items() if count > 1]
+    found += [
+        f"model row {pair} stored {count} times" for pair, count in pairs.items() if count > 1
+    ]
 
     with_models = {pair[0] for pair in pairs}
     found += [f"allowance {allowance_id} has no model rows" for allowance_id in ids - with_models]

@@ -22,7 +22,9 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_eight_threads_at_once(database_url: str) -> None:
     with concurrent.futures.ThreadPoolExecutor(THREADS) as pool:
         logs = list(
-            pool.map(lambda seed: run_blocking(database_url, seed, CALLS_PER_THREAD), range(THREADS))
+            pool.map(
+                lambda seed: run_blocking(database_url, seed, CALLS_PER_THREAD), range(THREADS)
+            )
         )
 
     log = OutcomeLog()

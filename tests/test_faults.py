@@ -10,10 +10,10 @@ call was applied whole or not at all, and that the pool still serves the next ca
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import traceback
 from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import asyncpg
@@ -89,9 +89,7 @@ async def make(allowances: SponsoredAllowances, name: str, **overrides: Any) -> 
 # --- Connections dropped by the server ----------------------------------------------
 
 
-async def test_idle_connections_dropped_async(
-    postgres_url: str, admin: asyncpg.Connection
-) -> None:
+async def test_idle_connections_dropped_async(postgres_url: str, admin: asyncpg.Connection) -> None:
     database = owtt_async.Database(postgres_url, min_size=2)
     await database.connect()
     allowances = SponsoredAllowances(database)
@@ -156,7 +154,7 @@ async def test_update_killed_mid_write(postgres_url: str, admin: asyncpg.Connect
         writer = await wait_for_lock_waiter(admin)
         await admin.fetchval("SELECT pg_terminate_backend($1)", writer)
 
-        with pytest.raises(owtt_async.ConnectionLostError, match="127.0.0.1"):
+        with pytest.raises(owtt_async.ConnectionLostError, match=r"127\.0\.0\.1"):
             await update
         await blocker.rollback()
 
@@ -179,7 +177,9 @@ async def test_create_killed_mid_write(postgres_url: str, admin: asyncpg.Connect
         # check, after the allowance row itself was inserted.
         blocker = admin.transaction()
         await blocker.start()
-        await admin.execute("SELECT 1 FROM token_tracking_model_pricing WHERE id = 'gpt-4o' FOR UPDATE")
+        await admin.execute(
+            "SELECT 1 FROM token_tracking_model_pricing WHERE id = 'gpt-4o' FOR UPDATE"
+        )
         create = asyncio.ensure_future(make(allowances, "half"))
         writer = await wait_for_lock_waiter(admin)
         await admin.fetchval("SELECT pg_terminate_backend($1)", writer)
@@ -228,7 +228,7 @@ async def test_disconnect_bounded_with_write_stuck(
 # --- Faults injected at every statement of a write, on both backends ----------------
 
 
-@contextmanager
+@contextlib.contextmanager
 def inject_fault(monkeypatch: pytest.MonkeyPatch, at: int, mode: str) -> Iterator[list[str]]:
     """Break the ``at``-th statement the library runs (counting from 1).
 
@@ -271,7 +271,10 @@ async def reset(allowances: SponsoredAllowances) -> None:
 WRITES = {
     "create": lambda allowances: make(allowances, "new", models=["gpt-4o", "claude-3-5-sonnet"]),
     "update": lambda allowances: allowances.update(
-        name="base", new_name="rebased", models=["mistral-small"], total_credit_limit=7,
+        name="base",
+        new_name="rebased",
+        models=["mistral-small"],
+        total_credit_limit=7,
         daily_credit_limit=owtt_async.NO_DAILY_LIMIT,
     ),
     "delete": lambda allowances: allowances.delete(name="victim"),
@@ -339,10 +342,8 @@ async def test_timeouts_leave_writes_whole(
     for step in range(12):
         await reset(allowances)
         before = await table_snapshot(database)
-        try:
+        with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(WRITES["update"](allowances), timeout=step * 0.001)
-        except asyncio.TimeoutError:
-            pass
 
         assert await violations(database) == []
         unchanged = await table_snapshot(database) == before
@@ -414,14 +415,21 @@ async def test_memory_sqlite_is_one_database() -> None:
     try:
         await owtt_async.migrate(database)
         await owtt_async.ModelPricing(database).upsert(
-            model_id="gpt-4o", provider="openai", name="GPT-4o", input_cost_credits=1,
-            per_input_tokens=1, output_cost_credits=1, per_output_tokens=1,
+            model_id="gpt-4o",
+            provider="openai",
+            name="GPT-4o",
+            input_cost_credits=1,
+            per_input_tokens=1,
+            output_cost_credits=1,
+            per_output_tokens=1,
         )
         allowances = SponsoredAllowances(database)
         created = await asyncio.gather(
             *(make(allowances, f"memory {index}", models=["gpt-4o"]) for index in range(10))
         )
-        found = await asyncio.gather(*(allowances.get(name=f"memory {index}") for index in range(10)))
+        found = await asyncio.gather(
+            *(allowances.get(name=f"memory {index}") for index in range(10))
+        )
         assert found == created
     finally:
         await database.disconnect()

@@ -72,10 +72,16 @@ def allowance_machine(url: str) -> type[RuleBasedStateMachine]:
             for allowance in sp.get_sponsored_allowances(url):
                 sp.delete_sponsored_allowance(url, allowance_id=allowance["id"])
 
-        @rule(name=names, sponsor=st.sampled_from(["s1", "s2"]), models=model_lists,
-              total=credits, daily=st.none() | credits)
-        def create(self, name: str, sponsor: str, models: list[str], total: int,
-                   daily: int | None) -> None:
+        @rule(
+            name=names,
+            sponsor=st.sampled_from(["s1", "s2"]),
+            models=model_lists,
+            total=credits,
+            daily=st.none() | credits,
+        )
+        def create(
+            self, name: str, sponsor: str, models: list[str], total: int, daily: int | None
+        ) -> None:
             if name in self.model:
                 with pytest.raises(owtt_async.DuplicateNameError):
                     sp.create_sponsored_allowance(url, sponsor, name, models, total, daily)
@@ -91,13 +97,28 @@ def allowance_machine(url: str) -> type[RuleBasedStateMachine]:
             assert _fields(created) == expected
             self.model[name] = {**expected, "id": created["id"]}
 
-        @rule(name=names, new_name=st.none() | names, models=st.none() | model_lists,
-              total=st.none() | credits,
-              daily=st.none() | st.just(owtt_async.NO_DAILY_LIMIT) | credits)
-        def update(self, name: str, new_name: str | None, models: list[str] | None,
-                   total: int | None, daily: Any) -> None:
-            arguments = {"name": name, "new_name": new_name, "models": models,
-                         "total_credit_limit": total, "daily_credit_limit": daily}
+        @rule(
+            name=names,
+            new_name=st.none() | names,
+            models=st.none() | model_lists,
+            total=st.none() | credits,
+            daily=st.none() | st.just(owtt_async.NO_DAILY_LIMIT) | credits,
+        )
+        def update(
+            self,
+            name: str,
+            new_name: str | None,
+            models: list[str] | None,
+            total: int | None,
+            daily: Any,
+        ) -> None:
+            arguments = {
+                "name": name,
+                "new_name": new_name,
+                "models": models,
+                "total_credit_limit": total,
+                "daily_credit_limit": daily,
+            }
             if name not in self.model:
                 with pytest.raises(owtt_async.AllowanceNotFoundError):
                     sp.update_sponsored_allowance(url, **arguments)
@@ -143,8 +164,10 @@ def allowance_machine(url: str) -> type[RuleBasedStateMachine]:
 
         @invariant()
         def listing_matches_model(self) -> None:
-            listed = {allowance["name"]: {**_fields(allowance), "id": allowance["id"]}
-                      for allowance in sp.get_sponsored_allowances(url)}
+            listed = {
+                allowance["name"]: {**_fields(allowance), "id": allowance["id"]}
+                for allowance in sp.get_sponsored_allowances(url)
+            }
             assert listed == self.model
 
     return AllowanceMachine

@@ -27,7 +27,14 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_processes_share_database(database_url: str) -> None:
     workers = [
         subprocess.Popen(
-            [sys.executable, "-m", "tests.workload", database_url, str(seed), str(CALLS_PER_PROCESS)],
+            [
+                sys.executable,
+                "-m",
+                "tests.workload",
+                database_url,
+                str(seed),
+                str(CALLS_PER_PROCESS),
+            ],
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -90,7 +97,9 @@ async def test_sqlite_busy_timeout_error_is_clear(sqlite_url: str) -> None:
     database = owtt_async.Database(sqlite_url, busy_timeout=0.2)
     await database.connect()
     allowances = SponsoredAllowances(database)
-    await allowances.create(sponsor_id="s", name="existing", models=["gpt-4o"], total_credit_limit=1)
+    await allowances.create(
+        sponsor_id="s", name="existing", models=["gpt-4o"], total_credit_limit=1
+    )
     before = await table_snapshot(database)
     holder = hold_write_lock(sqlite_url)
     try:
@@ -124,7 +133,9 @@ async def test_sqlite_cancelled_lock_wait_leaves_pool_clean(sqlite_url: str) -> 
     holder = hold_write_lock(sqlite_url)
     try:
         waiting = asyncio.ensure_future(
-            allowances.create(sponsor_id="s", name="cancelled", models=["gpt-4o"], total_credit_limit=1)
+            allowances.create(
+                sponsor_id="s", name="cancelled", models=["gpt-4o"], total_credit_limit=1
+            )
         )
         await asyncio.sleep(0.3)
         waiting.cancel()
@@ -136,10 +147,14 @@ async def test_sqlite_cancelled_lock_wait_leaves_pool_clean(sqlite_url: str) -> 
 
     # The pool's only connection must come back without a transaction of its own,
     # or this write would stay uncommitted and hold the lock against every process.
-    await allowances.create(sponsor_id="s", name="committed", models=["gpt-4o"], total_credit_limit=1)
+    await allowances.create(
+        sponsor_id="s", name="committed", models=["gpt-4o"], total_credit_limit=1
+    )
     other = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"))
     try:
-        names = [row[0] for row in other.execute("SELECT name FROM token_tracking_sponsored_allowance")]
+        names = [
+            row[0] for row in other.execute("SELECT name FROM token_tracking_sponsored_allowance")
+        ]
         other.execute("BEGIN IMMEDIATE")
         other.execute("ROLLBACK")
     finally:

@@ -27,9 +27,21 @@ SOURCES = sorted(PACKAGE.glob("*.py"))
 # Methods of the drivers, of databases and of owtt_async's Session that take SQL
 # (or, for Session, the name of a statement file) as their first argument.
 SQL_METHODS = {
-    "execute", "executemany", "executescript", "execute_fetchall", "execute_insert",
-    "fetch", "fetchrow", "fetchval", "fetch_all", "fetch_one", "fetch_val", "iterate",
-    "prepare", "cursor", "copy_from_query",
+    "execute",
+    "executemany",
+    "executescript",
+    "execute_fetchall",
+    "execute_insert",
+    "fetch",
+    "fetchrow",
+    "fetchval",
+    "fetch_all",
+    "fetch_one",
+    "fetch_val",
+    "iterate",
+    "prepare",
+    "cursor",
+    "copy_from_query",
 }
 # Uppercase SQL that starts or shapes a statement; messages are written in lowercase.
 SQL_SYNTAX = re.compile(
@@ -125,11 +137,16 @@ def test_rule_catches_built_sql() -> None:
     )
     names = statement_names()
 
-    built = [node for node in built_strings(tree) if SQL_SYNTAX.search(" ".join(literal_parts(node)))]
+    built = [
+        node for node in built_strings(tree) if SQL_SYNTAX.search(" ".join(literal_parts(node)))
+    ]
     calls = [
-        node for node in ast.walk(tree)
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-        and node.func.attr in SQL_METHODS and sql_argument_problem(node.args[0], names)
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in SQL_METHODS
+        and sql_argument_problem(node.args[0], names)
     ]
 
     assert [node.lineno for node in built] == [2, 3, 4]
@@ -215,7 +232,9 @@ def test_only_statement_files_reach_drivers(
 ) -> None:
     exercise_everything(secret_url)
 
-    loaded = {query.text for dialect in ("postgresql", "sqlite") for query in queries(dialect).values()}
+    loaded = {
+        query.text for dialect in ("postgresql", "sqlite") for query in queries(dialect).values()
+    }
     ours = [text for caller, text in sent_sql if caller.startswith("owtt_async")]
     # asyncpg's pool resets a connection it takes back with statements of its own.
     others = {caller for caller, _ in sent_sql if not caller.startswith("owtt_async")}
@@ -224,9 +243,7 @@ def test_only_statement_files_reach_drivers(
     assert others <= {"asyncpg.pool", "asyncpg.connection"}
 
 
-def test_logs_and_errors_hold_no_secrets(
-    secret_url: str, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_logs_and_errors_hold_no_secrets(secret_url: str, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
 
     errors = exercise_everything(secret_url)
@@ -261,12 +278,15 @@ def test_logger_has_no_handlers() -> None:
 def test_logging_only_under_package_logger(source: Path) -> None:
     tree = ast.parse(source.read_text(encoding="utf-8"))
     loggers = [
-        node for node in ast.walk(tree)
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
         and node.func.attr == "getLogger"
     ]
     handlers = [
-        node for node in ast.walk(tree)
+        node
+        for node in ast.walk(tree)
         if isinstance(node, ast.Attribute) and node.attr in ("addHandler", "basicConfig")
     ]
 
