@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from ._database import Database
+from ._sql import queries
 from ._urls import DatabaseTarget, parse_database_url, resolve_database_url
 
 logger = logging.getLogger("owtt_async")
@@ -53,8 +54,14 @@ class _Runner:
                 "event loop; await the SponsoredAllowances or ModelPricing method instead"
             )
 
+        # The first call for a URL imports the databases backend and its driver, and
+        # reads the statement files: tens of milliseconds of blocking work, done here
+        # in the caller's thread rather than as one long step of the shared loop.
+        queries(target.dialect)
+        candidate = None if target in self._databases else Database(url)
+
         async def run_call() -> T:
-            database = await self._database(target, url)
+            database = await self._database(target, url, candidate)
             return await call(database)
 
         future = asyncio.run_coroutine_threadsafe(run_call(), loop)
@@ -102,7 +109,9 @@ class _Runner:
                 self._loop, self._thread = loop, thread
             return self._loop
 
-    async def _database(self, target: DatabaseTarget, url: str) -> Database:
+    async def _database(
+        self, target: DatabaseTarget, url: str, candidate: Database | None
+    ) -> Database:
         # Pools are kept per checked target, which contains the settings missing
         # from the normalised target.url (connect_timeout). They are opened from
         # the caller's own URL, so that those settings reach the pool.
@@ -116,7 +125,7 @@ class _Runner:
         async with lock:
             database = self._databases.get(target)
             if database is None or not database.is_connected:
-                database = Database(url)
+                database = candidate or Database(url)
                 await database.connect()
                 self._databases[target] = database
             return database
