@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import socket
 import traceback
 from collections.abc import AsyncIterator, Iterator
@@ -302,6 +303,7 @@ async def test_fault_at_every_statement(
     allowances: SponsoredAllowances,
     database: owtt_async.Database,
     monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     await reset(allowances)
     with inject_fault(monkeypatch, at=0, mode="none") as statements:
@@ -331,6 +333,10 @@ async def test_fault_at_every_statement(
             assert unchanged or applied_whole(operation, await allowances.list()), case
 
     assert faults == statement_count * 3
+    # A connection left inside a transaction makes asyncpg log an error on release.
+    assert [
+        record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR
+    ] == []
     await reset(allowances)
     await WRITES[operation](allowances)
     assert applied_whole(operation, await allowances.list())
