@@ -221,9 +221,9 @@ async def _task_connection(
         async with connection:
             yield connection
     finally:
-        released = connection._connection_counter == 0  # noqa: SLF001 - see above
-        if released and database._connection is connection:  # noqa: SLF001
-            database._connection = None  # noqa: SLF001
+        released = connection._connection_counter == 0
+        if released and database._connection is connection:
+            database._connection = None
 
 
 @asynccontextmanager
