@@ -12,10 +12,13 @@ from __future__ import annotations
 import asyncio
 import collections
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import owtt_async
+
+T = TypeVar("T")
 
 # Errors that a correct library may raise under contention: the name was taken or
 # freed by a concurrent call first. Anything else is a finding.
@@ -57,18 +60,23 @@ async def violations(database: owtt_async.Database) -> list[str]:
     return found
 
 
-def violations_at(url: str) -> list[str]:
-    """``violations`` for a database URL, from synchronous code."""
+def run_on(url: str, work: Callable[[owtt_async.Database], Awaitable[T]]) -> T:
+    """Run ``work`` on a Database connected to ``url``, from synchronous code."""
 
-    async def check() -> list[str]:
+    async def run() -> T:
         database = owtt_async.Database(url)
         await database.connect()
         try:
-            return await violations(database)
+            return await work(database)
         finally:
             await database.disconnect()
 
-    return asyncio.run(check())
+    return asyncio.run(run())
+
+
+def violations_at(url: str) -> list[str]:
+    """``violations`` for a database URL, from synchronous code."""
+    return run_on(url, violations)
 
 
 def _id_text(value: Any) -> str:

@@ -6,7 +6,6 @@ and leaves every table unchanged, or stores the value verbatim and reads it back
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -18,6 +17,7 @@ import owtt_async.model_pricing as mp
 import owtt_async.sponsored as sp
 
 from .conftest import table_snapshot
+from .consistency import run_on
 
 Call = Callable[[str], Any]
 NO_SUCH_ID = "2f1c2d3e-5a6b-4c7d-8e9f-0a1b2c3d4e5f"
@@ -332,15 +332,7 @@ METACHARACTER_MODEL = "model'); DELETE FROM token_tracking_model_pricing; --"
 
 
 def snapshot_at(url: str) -> dict[str, Any]:
-    async def take() -> dict[str, Any]:
-        database = owtt_async.Database(url)
-        await database.connect()
-        try:
-            return await table_snapshot(database)
-        finally:
-            await database.disconnect()
-
-    return asyncio.run(take())
+    return run_on(url, table_snapshot)
 
 
 @pytest.fixture
