@@ -99,19 +99,24 @@ class SQLiteConnectionPool:
             raise
 
     async def release(self, connection: aiosqlite.Connection) -> None:
-        """Take a connection back; it rejoins the pool in the background once settled.
+        """Take a connection back, rolled back, or close it if it cannot be reused.
 
-        Returns at once, so a cancelled caller is not kept waiting for a statement
-        that aiosqlite's thread still runs for it. The connection's slot stays taken
-        until ``_settle`` has rolled it back, or it has been closed.
+        A caller being cancelled may leave a statement running in aiosqlite's thread.
+        Its connection is then settled in the background, so that the caller is not
+        kept waiting for that statement, and its slot stays taken until then.
         """
-        task = asyncio.get_running_loop().create_task(self._return(connection))
+        if not _being_cancelled():
+            await self._return(connection, in_background=False)
+            return
+        task = asyncio.get_running_loop().create_task(
+            self._return(connection, in_background=True)
+        )
         self._settling.add(task)
         task.add_done_callback(self._settling.discard)
 
-    async def _return(self, connection: aiosqlite.Connection) -> None:
+    async def _return(self, connection: aiosqlite.Connection, *, in_background: bool) -> None:
         try:
-            await _settle(connection)
+            await _settle(connection, wait_for_thread=in_background)
         except BaseException as error:
             if not isinstance(error, asyncio.CancelledError):
                 logger.warning(
@@ -120,6 +125,8 @@ class SQLiteConnectionPool:
                     type(error).__name__,
                 )
             await _close_quietly(connection)
+            if isinstance(error, asyncio.CancelledError) and not in_background:
+                raise
         else:
             if self._open:
                 self._idle.append(connection)
@@ -147,16 +154,25 @@ class SQLiteConnectionPool:
         return connection
 
 
-async def _settle(connection: aiosqlite.Connection) -> None:
-    """Wait for the statements still queued on ``connection``, then roll back.
+def _being_cancelled() -> bool:
+    # Only a cancellation ends the wait for a statement before aiosqlite's thread
+    # has finished it; after a result or an error the connection is idle. Python
+    # 3.10 cannot tell (Task.cancelling is new in 3.11), so it always settles.
+    task = asyncio.current_task()
+    cancelling = getattr(task, "cancelling", None)
+    return cancelling is None or cancelling() > 0
 
-    A caller cancelled during a statement stops waiting, but aiosqlite's thread still
-    runs it: a BEGIN IMMEDIATE waiting for the write lock, say, can open a transaction
-    after the cancellation. The no-op statement runs behind it in the same thread, so
-    only afterwards does ``in_transaction`` tell whether a transaction was left open,
-    which must not leak into the next caller that takes this connection.
+
+async def _settle(connection: aiosqlite.Connection, *, wait_for_thread: bool) -> None:
+    """Roll back a transaction left open on ``connection``.
+
+    With ``wait_for_thread``, first wait for whatever statement aiosqlite's thread
+    still runs: a BEGIN IMMEDIATE waiting for the write lock, say, can open a
+    transaction after its caller was cancelled. The no-op statement runs behind it
+    in the same thread, so only afterwards does ``in_transaction`` tell the truth.
     """
-    await connection.execute_fetchall(get_query("sqlite", "connection/settle_queue").text)
+    if wait_for_thread:
+        await connection.execute_fetchall(get_query("sqlite", "connection/settle_queue").text)
     if connection.in_transaction:
         await connection.execute_fetchall(get_query("sqlite", "transaction/rollback").text)
 
