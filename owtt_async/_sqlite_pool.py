@@ -156,7 +156,7 @@ class SQLiteConnectionPool:
 
 def _being_cancelled() -> bool:
     # Only a cancellation ends the wait for a statement before aiosqlite's thread
-    # has finished it; after a result or an error the connection is idle. Python
+    # has finished it. After a result or an error the connection is idle. Python
     # 3.10 cannot tell (Task.cancelling is new in 3.11), so it always settles.
     task = asyncio.current_task()
     cancelling = getattr(task, "cancelling", None)

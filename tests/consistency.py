@@ -27,7 +27,7 @@ EXPECTED_RACE_ERRORS = (owtt_async.DuplicateNameError, owtt_async.AllowanceNotFo
 
 # Reads inside one transaction see one state of the database, even while a write
 # (say a commit that outlived its cancelled caller) lands between two of them. On
-# SQLite a deferred transaction gives that; the option is PostgreSQL's and ignored there.
+# SQLite a deferred transaction gives that, and SQLite ignores PostgreSQL's option.
 SNAPSHOT = {"isolation": "repeatable_read"}
 
 
