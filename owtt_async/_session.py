@@ -113,6 +113,10 @@ class Session:
         return getattr(self._raw, "_connection", None) is None
 
     def in_transaction(self) -> bool:
+        # A lost connection has no transaction left, and asking its driver object
+        # raises instead (asyncpg's detached pool proxy, a closed aiosqlite one).
+        if self.is_closed():
+            return False
         if self.dialect == "postgresql":
             return bool(self._raw.is_in_transaction())
         return bool(self._raw.in_transaction)
