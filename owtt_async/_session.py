@@ -221,9 +221,22 @@ async def _task_connection(
     connection that fails every later call with "Connection is already acquired".
     """
     connection = database.connection()
+    body_errors: list[BaseException] = []
     try:
         async with connection:
-            yield connection
+            try:
+                yield connection
+            except BaseException as error:
+                body_errors.append(error)
+                raise
+    except Exception as error:
+        if error in body_errors or database.is_connected:
+            raise
+        # The release failed because the pool was terminated under this call, as
+        # disconnect() does past its timeout ("DatabaseBackend is not running" from
+        # databases). The call's own outcome is what to report.
+        if body_errors:
+            raise body_errors[0] from body_errors[0].__cause__
     finally:
         released = connection._connection_counter == 0
         if released and database._connection is connection:
