@@ -11,6 +11,7 @@ in its per-connection statement cache.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import sqlite3
@@ -45,6 +46,9 @@ class Session:
         self.dialect = target.dialect
         self._raw = raw_connection
         self._transaction_depth = 0
+        # True when the pool rolls back what a cancelled call leaves behind, as
+        # owtt_async's SQLite pool does once aiosqlite's thread is done.
+        self.settled_by_pool = False
 
     async def fetch_all(self, statement: str, /, **parameters: Any) -> Sequence[Row]:
         query = get_query(self.dialect, statement)
@@ -58,9 +62,11 @@ class Session:
                 running = self._raw.fetch(query.text, *arguments)
             else:
                 running = self._raw.execute_fetchall(query.text, parameters)
-            if self._transaction_depth:
-                return list(await _finish_despite_cancellation(running))
             return list(await running)
+        except asyncio.CancelledError:
+            if self._transaction_depth:
+                self._abandon_transaction()
+            raise
         except Exception as error:
             raise translate_statement_error(
                 error, self.target, connection_closed=self.is_closed()
@@ -88,8 +94,8 @@ class Session:
                 # still roll back the transaction it opened.
                 await self.execute("transaction/savepoint" if nested else "transaction/begin")
                 yield self
-            except BaseException:
-                if nested or self.in_transaction():
+            except BaseException as error:
+                if self._needs_rollback(nested, error):
                     await self._roll_back(nested)
                 raise
             if nested:
@@ -134,6 +140,22 @@ class Session:
             return list(values)
         return json.dumps(list(values))
 
+    def _abandon_transaction(self) -> None:
+        # A cancelled statement can be waiting for a lock, for as long as another
+        # transaction holds it, so the cancellation must not wait for it to finish.
+        # On PostgreSQL, closing the connection ends the statement and the server
+        # rolls the transaction back; the pool replaces the connection, and asyncpg
+        # has no half-cancelled statement to clean up. aiosqlite's thread cannot be
+        # stopped: owtt_async's SQLite pool rolls back once it has finished.
+        if self.dialect == "postgresql":
+            with contextlib.suppress(asyncpg.InterfaceError):
+                self._raw.terminate()
+
+    def _needs_rollback(self, nested: bool, error: BaseException) -> bool:
+        if isinstance(error, asyncio.CancelledError) and self.settled_by_pool:
+            return False
+        return nested or self.in_transaction()
+
     async def _roll_back(self, nested: bool) -> None:
         # The block already failed; a rollback that fails too (the connection broke)
         # must not hide that first error. The pool discards a broken connection.
@@ -147,24 +169,6 @@ class Session:
             logger.warning(
                 "rollback on %s failed: %s", self.target.display, type(error).__name__
             )
-
-
-async def _finish_despite_cancellation(statement: Awaitable[T]) -> T:
-    """Await a statement inside a transaction, letting a cancellation wait for it.
-
-    Cancelling asyncpg in the middle of a statement leaves the connection busy with
-    the server's cancel request, so the ROLLBACK that follows fails and the pool
-    has to reset the connection. Letting the statement finish first keeps the
-    connection usable for the rollback; the cancellation is raised right after.
-    """
-    task = asyncio.ensure_future(statement)
-    try:
-        return await asyncio.shield(task)
-    except asyncio.CancelledError:
-        await asyncio.wait([task])
-        if not task.cancelled():
-            task.exception()  # retrieved here, so asyncio does not report it as lost
-        raise
 
 
 def _check_parameters(name: str, expected: Sequence[str], given: Mapping[str, Any]) -> None:
@@ -198,7 +202,9 @@ async def open_session(
         async with _task_connection(database) as connection:
             raw = connection.raw_connection
             session = Session(raw, target)
-            if session.dialect == "sqlite" and not getattr(database, "pooled", False):
+            pooled = getattr(database, "pooled", False)
+            session.settled_by_pool = session.dialect == "sqlite" and pooled
+            if session.dialect == "sqlite" and not pooled:
                 async with _configured_plain_sqlite(session, raw):
                     yield session
             else:
