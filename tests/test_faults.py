@@ -451,3 +451,55 @@ def test_memory_sqlite_blocking() -> None:
         assert sp.get_sponsored_allowances(url) == [created]
     finally:
         owtt_async.close_pools()
+
+
+async def test_cancel_while_waiting_for_lock(
+    allowances: SponsoredAllowances, database: owtt_async.Database, backend: str, tmp_path: Any
+) -> None:
+    await reset(allowances)
+    before = await table_snapshot(database)
+    release_lock = await hold_write_lock(database, backend)
+    try:
+        update = asyncio.ensure_future(WRITES["update"](allowances))
+        await asyncio.sleep(0.3)
+        update.cancel()
+
+        # The cancellation must end the call while the lock is still held: a write
+        # that waited for the lock first would keep a timeout from firing for as
+        # long as another transaction holds it (SQLite: up to the busy timeout).
+        done, _ = await asyncio.wait([update], timeout=5)
+        assert update in done
+        assert update.cancelled()
+    finally:
+        await release_lock()
+
+    await asyncio.gather(*(allowances.list() for _ in range(8)))
+    assert await table_snapshot(database) == before
+    await WRITES["update"](allowances)
+    assert applied_whole("update", await allowances.list())
+
+
+async def hold_write_lock(database: owtt_async.Database, backend: str) -> Any:
+    """Lock the allowance table from a connection of the test's own; return the release."""
+    if backend == "sqlite":
+        import sqlite3
+
+        holder = sqlite3.connect(database.target.sqlite_path, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+
+        async def release_sqlite() -> None:
+            holder.execute("ROLLBACK")
+            holder.close()
+
+        return release_sqlite
+
+    admin = await asyncpg.connect(database.target.url)
+    blocker = admin.transaction()
+    await blocker.start()
+    await admin.execute("SELECT 1 FROM token_tracking_sponsored_allowance FOR UPDATE")
+
+    async def release_postgresql() -> None:
+        await blocker.rollback()
+        await admin.close()
+
+    return release_postgresql
