@@ -115,7 +115,7 @@ class Session:
                 # under it is lost, and the proxy then raises on every call.
                 return True
         # aiosqlite 0.22 drops its sqlite3 connection, the private _connection,
-        # on close; it has no public flag for that.
+        # on close, and has no public flag for that.
         return getattr(self._raw, "_connection", None) is None
 
     def in_transaction(self) -> bool:
@@ -143,10 +143,10 @@ class Session:
     def _abandon_transaction(self) -> None:
         # A cancelled statement can be waiting for a lock, for as long as another
         # transaction holds it, so the cancellation must not wait for it to finish.
-        # On PostgreSQL, closing the connection ends the statement and the server
-        # rolls the transaction back; the pool replaces the connection, and asyncpg
+        # On PostgreSQL, closing the connection ends the statement, and the server
+        # rolls the transaction back. The pool replaces the connection, so asyncpg
         # has no half-cancelled statement to clean up. aiosqlite's thread cannot be
-        # stopped: owtt_async's SQLite pool rolls back once it has finished.
+        # stopped, so owtt_async's SQLite pool rolls back once it has finished.
         if self.dialect == "postgresql":
             with contextlib.suppress(asyncpg.InterfaceError):
                 self._raw.terminate()
