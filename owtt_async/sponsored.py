@@ -8,6 +8,11 @@ The names, parameters, order and defaults are those the original package,
 replaces ``import openwebui_token_tracking.sponsored as sp`` with no other change.
 ``database_url=None`` means the ``DATABASE_URL`` environment variable. Each call
 borrows a connection from a pool kept per URL for the life of the process.
+
+On SQLite, a write waits for another writer's lock, from this process or another,
+for up to 15 seconds (the default ``busy_timeout`` of ``owtt_async.Database``), and
+then raises DatabaseTimeoutError. Threads, forked children and code running inside
+an event loop may all call these functions.
 """
 
 from __future__ import annotations
