@@ -163,12 +163,14 @@ def _state_from_list(state: list[Any]) -> tuple[Any, ...]:
 
 def check_outcomes(log: OutcomeLog, final: list[dict[str, Any]]) -> None:
     """Assert that the final allowances are what whole, successful calls left."""
-    assert log.unexpected_errors == []
-    assert log.creates - log.deletes == len(final)
+    # This module is not a test module, so pytest does not rewrite its asserts:
+    # each names its values itself.
+    assert log.unexpected_errors == [], log.unexpected_errors
+    assert log.creates - log.deletes == len(final), (log.creates, log.deletes, final)
 
     torn_reads = [state for state in log.read_states if state not in log.written_states]
-    assert torn_reads == []
+    assert torn_reads == [], torn_reads
 
     final_states = [state_of(allowance) for allowance in final]
     unexplained = [state for state in final_states if state not in log.written_states]
-    assert unexplained == []
+    assert unexplained == [], unexplained
