@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from typing import Any, Final, TypeVar
+from typing import Final, TypeVar
 
 import databases
 
@@ -26,7 +26,13 @@ from ._errors import (
 )
 from ._records import Allowance, allowances_from_rows, canonical_id, utc_datetime
 from ._schema import ensure_name_index
-from ._session import Row, Session, open_session, read_with_retry, target_of
+from ._session import (
+    Row,
+    Session,
+    read_with_retry,
+    target_of,
+    write_with_retry,
+)
 from ._validation import (
     check_credits,
     check_models,
@@ -87,7 +93,7 @@ class SponsoredAllowances:
         await ensure_name_index(self._database)
         allowance_id = uuid.uuid4()
 
-        async with self._session() as session, session.transaction():
+        async def write(session: Session) -> Row | None:
             await _check_models_exist(session, model_ids)
             try:
                 row = await session.fetch_one(
@@ -101,7 +107,9 @@ class SponsoredAllowances:
                 await _insert_models(session, allowance_id, model_ids)
             except IntegrityError as error:
                 raise _integrity_error(error, name) from error
+            return row
 
+        row = await self._write(write)
         assert row is not None  # INSERT ... RETURNING always returns the new row
         return {
             "id": str(allowance_id),
@@ -176,7 +184,7 @@ class SponsoredAllowances:
             with contextlib.suppress(DuplicateNameError):
                 await ensure_name_index(self._database)
 
-        async with self._session() as session, session.transaction():
+        async def write(session: Session) -> Allowance:
             target_id = await _lock(session, key_id, key_name)
             if new_name is not None:
                 await _check_name_free(session, new_name, target_id)
@@ -213,7 +221,9 @@ class SponsoredAllowances:
             except IntegrityError as error:
                 raise _integrity_error(error, current["name"]) from error
 
-        return current
+            return current
+
+        return await self._write(write)
 
     async def delete(self, *, allowance_id: str | None = None, name: str | None = None) -> None:
         """Delete the allowance with this id or name, with its base model rows.
@@ -225,7 +235,7 @@ class SponsoredAllowances:
         key_id = check_optional_allowance_id("allowance_id", allowance_id)
         key_name = check_optional_text("name", name)
 
-        async with self._session() as session, session.transaction():
+        async def write(session: Session) -> None:
             target_id = await _lock(session, key_id, key_name)
             stored_id = session.uuid_value(target_id)
 
@@ -241,8 +251,10 @@ class SponsoredAllowances:
                 # Usage recorded by another process after the count above.
                 raise _in_use_error(key_name or str(target_id), None) from error
 
-    def _session(self) -> Any:
-        return open_session(self._database, self._target)
+        await self._write(write)
+
+    async def _write(self, write: Callable[[Session], Awaitable[T]]) -> T:
+        return await write_with_retry(self._database, self._target, write)
 
     async def _read(self, read: Callable[[Session], Awaitable[T]]) -> T:
         return await read_with_retry(self._database, self._target, read)

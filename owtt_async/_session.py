@@ -24,7 +24,12 @@ import asyncpg
 import databases
 import databases.core
 
-from ._errors import ConnectionLostError, DatabaseUnavailableError, SqlFileError
+from ._errors import (
+    ConnectionLostError,
+    DatabaseTimeoutError,
+    DatabaseUnavailableError,
+    SqlFileError,
+)
 from ._sql import get_query
 from ._translate import translate, translate_statement_error
 from ._urls import DatabaseTarget, parse_database_url
@@ -33,6 +38,11 @@ logger = logging.getLogger("owtt_async")
 
 # The pool size asyncpg uses, and databases 0.9.0 passes on, when none is given.
 ASYNCPG_DEFAULT_MAX_SIZE = 10
+
+# How often a write that the server aborted as a deadlock (40P01) or a
+# serialization failure (40001) is attempted in all.
+WRITE_ATTEMPTS = 5
+_RETRYABLE_SQLSTATES = {"40P01", "40001"}
 
 Row = Mapping[str, Any]
 T = TypeVar("T")
@@ -290,6 +300,38 @@ async def read_with_retry(
                 attempt + 1,
                 attempts,
             )
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+async def write_with_retry(
+    database: databases.Database,
+    target: DatabaseTarget,
+    write: Callable[[Session], Awaitable[T]],
+) -> T:
+    """Run ``write`` in a transaction, again when the server aborted it as a deadlock.
+
+    Writes that lock several rows (an allowance and the one whose name a rename
+    takes, say) can deadlock with each other on PostgreSQL, which then rolls one
+    of them back whole: repeating it is safe. Inside a transaction of the caller's,
+    the caller's transaction is lost too, so the error is raised instead.
+    """
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        async with open_session(database, target) as session:
+            joins_caller = session.in_transaction()
+            try:
+                async with session.transaction():
+                    return await write(session)
+            except DatabaseTimeoutError as error:
+                retry = not joins_caller and error.sqlstate in _RETRYABLE_SQLSTATES
+                if not retry or attempt == WRITE_ATTEMPTS:
+                    raise
+                logger.info(
+                    "%s aborted a write (SQLSTATE %s); retrying it (attempt %d of %d)",
+                    target.display,
+                    error.sqlstate,
+                    attempt + 1,
+                    WRITE_ATTEMPTS,
+                )
     raise AssertionError("unreachable: the last attempt returns or raises")
 
 
