@@ -192,3 +192,40 @@ def test_allowances_follow_model(database_url: str) -> None:
         ),
     )
     assert violations_at(database_url) == []
+
+
+async def test_crossed_renames_do_not_deadlock(
+    allowances: SponsoredAllowances,
+    database: owtt_async.Database,
+    backend: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    await allowances.create(sponsor_id="s", name="A", models=["gpt-4o"], total_credit_limit=1)
+    await allowances.create(sponsor_id="s", name="B", models=["gpt-4o"], total_credit_limit=1)
+    before = await allowances.list()
+
+    if backend == "postgresql":
+        # Hold each rename after it locked its own allowance until the other did too,
+        # so that both then wait for each other's row: a deadlock every time.
+        from owtt_async import _allowances
+
+        check_name_free = _allowances._check_name_free
+        both_locked = asyncio.Barrier(2)
+        first_attempts: list[str] = []
+
+        async def check_after_both_locked(session: Any, name: str, allowance_id: Any) -> None:
+            if len(first_attempts) < 2:
+                first_attempts.append(name)
+                await both_locked.wait()
+            await check_name_free(session, name, allowance_id)
+
+        monkeypatch.setattr(_allowances, "_check_name_free", check_after_both_locked)
+
+    results = await asyncio.gather(
+        allowances.update(name="A", new_name="B"),
+        allowances.update(name="B", new_name="A"),
+        return_exceptions=True,
+    )
+
+    assert [type(result) for result in results] == [owtt_async.DuplicateNameError] * 2
+    assert await allowances.list() == before
