@@ -40,7 +40,7 @@ _KEYWORD_PASSWORD = re.compile(r"(password\s*=\s*)('[^']*'|[^\s&]+)", re.IGNOREC
 SUPPORTED_FORMS = (
     "sqlite:///relative/path.db, sqlite:////absolute/path.db, sqlite:///:memory:, "
     "postgresql://user:password@host:port/database (also postgres://, and the "
-    "+asyncpg, +psycopg2, +psycopg, +aiosqlite driver forms)"
+    "+asyncpg, +psycopg2, +psycopg, +pg8000, +aiosqlite, +pysqlite driver forms)"
 )
 
 
@@ -114,6 +114,12 @@ def parse_database_url(database_url: str | None) -> DatabaseTarget:
 
 
 def _sqlite_target(raw: str, netloc: str, path: str, query: str) -> DatabaseTarget:
+    if "://" not in raw:
+        # "sqlite:/x.db" would otherwise be read as a relative file, silently.
+        raise ConfigurationError(
+            f"invalid SQLite URL {_mask(raw)}: write sqlite:///relative.db "
+            "or sqlite:////absolute/path.db, with three or four slashes"
+        )
     if netloc:
         raise ConfigurationError(
             f"invalid SQLite URL {_mask(raw)}: a host is not allowed; write sqlite:///relative.db "

@@ -478,3 +478,10 @@ def test_version_option() -> None:
 
     assert result.exit_code == 0
     assert result.stdout.startswith("owtt-async, version ")
+
+
+def test_verbose_before_command_name(url: str) -> None:
+    result = run("-v", "sponsored", "list", "--database-url", url)
+
+    assert result.exit_code == 0, result.stderr
+    assert "owtt-async: DEBUG: running allowance/list on " in result.stderr

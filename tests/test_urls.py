@@ -73,6 +73,8 @@ def test_connect_timeout_read() -> None:
         ("webui.db", "unsupported database URL"),
         ("", "unsupported database URL"),
         ("sqlite://host/x.db", "a host is not allowed"),
+        ("sqlite:/x.db", "with three or four slashes"),
+        ("sqlite:x.db", "with three or four slashes"),
         ("sqlite:///x.db?mode=ro", "query options are not supported"),
         ("postgresql://u:hunter2@127.0.0.1:notaport/db", "invalid database URL"),
         ("postgresql://u:hunter2@127.0.0.1/db?application_name=x", "unsupported option"),

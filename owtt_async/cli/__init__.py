@@ -34,8 +34,16 @@ Every command takes --database-url (default: the DATABASE_URL environment variab
 """,
 )
 @click.version_option(__version__, prog_name=PROGRAM)
-def cli() -> None:
+@click.option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help="Log what the library does (statement names, never values) to stderr.",
+)
+def cli(verbose: bool) -> None:
     """Manage sponsored allowances and model pricing in an Open WebUI database."""
+    # Commands read this too, so -v works before the command name as after it.
+    click.get_current_context().obj = {"verbose": verbose}
 
 
 cli.add_command(init)

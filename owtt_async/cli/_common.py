@@ -32,6 +32,8 @@ def with_settings(command: Callable[..., None]) -> Callable[..., None]:
 
     @functools.wraps(command)
     def run(database_url: str | None, as_json: bool, verbose: bool, **options: Any) -> None:
+        root = click.get_current_context().find_root().obj
+        verbose = verbose or bool(isinstance(root, dict) and root.get("verbose"))
         with debug_logging(verbose):
             url = _resolve_url(database_url)
             settings = Settings(url, parse_database_url(url), as_json)
