@@ -279,37 +279,44 @@ async def test_failed_write_inside_callers_transaction_keeps_it_usable(
 
 
 async def test_cancelled_create_is_whole_or_absent(
-    allowances: SponsoredAllowances,
-    database: owtt_async.Database,
-    caplog: pytest.LogCaptureFixture,
+    database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.WARNING)
-    before = await table_snapshot(database)
+    # One connection, so that each check below waits until the pool has settled
+    # the cancelled call's connection: on SQLite a statement already handed to
+    # aiosqlite's thread, COMMIT included, still runs after its caller is cancelled.
+    database = owtt_async.Database(database_url, max_size=1)
+    await database.connect()
+    allowances = SponsoredAllowances(database)
+    try:
+        before = await table_snapshot(database)
 
-    for delay in (0, 0.0005, 0.001, 0.002, 0.005, 0.01):
-        name = f"cancelled {delay}"
-        task = asyncio.ensure_future(make(allowances, name))
-        await asyncio.sleep(delay)
-        task.cancel()
-        try:
-            await task
-        except asyncio.CancelledError:
-            pass
+        for delay in (0, 0.0005, 0.001, 0.002, 0.005, 0.01):
+            name = f"cancelled {delay}"
+            task = asyncio.ensure_future(make(allowances, name))
+            await asyncio.sleep(delay)
+            task.cancel()
+            try:
+                await task
+            except asyncio.CancelledError:
+                pass
 
-        # A cancellation that lands during the commit cannot stop it, so the
-        # allowance may exist; if it does, it must be whole.
-        try:
-            found = await allowances.get(name=name)
-        except KeyError:
-            continue
-        assert found["base_models"] == ["claude-3-5-sonnet", "gpt-4o"]
-        await allowances.delete(name=name)
+            # A cancellation that lands during the commit cannot stop it, so the
+            # allowance may exist; if it does, it must be whole.
+            try:
+                found = await allowances.get(name=name)
+            except KeyError:
+                continue
+            assert found["base_models"] == ["claude-3-5-sonnet", "gpt-4o"]
+            await allowances.delete(name=name)
 
-    assert await table_snapshot(database) == before
-    created = await make(allowances, "after cancellations")
-    assert await allowances.get(name="after cancellations") == created
-    # Each cancelled transaction was rolled back on its own connection, so neither
-    # asyncpg's pool nor owtt_async had to clean up after it.
+        assert await table_snapshot(database) == before
+        created = await make(allowances, "after cancellations")
+        assert await allowances.get(name="after cancellations") == created
+    finally:
+        await database.disconnect()
+    # Each cancelled transaction was rolled back without a warning from owtt_async
+    # or an error from asyncpg's pool.
     assert [record.getMessage() for record in caplog.records] == []
 
 
