@@ -23,7 +23,7 @@ from ._errors import (
     InvalidInputError,
     UnknownModelError,
 )
-from ._records import Allowance, allowances_from_rows, utc_datetime
+from ._records import Allowance, allowances_from_grouped_rows, allowances_from_rows, utc_datetime
 from ._schema import ensure_name_index
 from ._session import Row, Session, open_session, read_with_retry, target_of
 from ._validation import (
@@ -136,7 +136,7 @@ class SponsoredAllowances:
                 rows = await session.fetch_all("allowance/list")
             else:
                 rows = await session.fetch_all("allowance/list_by_sponsor", sponsor_id=sponsor_id)
-            return allowances_from_rows(rows)
+            return allowances_from_grouped_rows(rows)
 
         return await self._read(read)
 

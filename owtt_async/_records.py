@@ -8,6 +8,7 @@ backends give the same dict for the same row, whatever format the column stores.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterable
 from datetime import datetime, timezone
@@ -43,15 +44,7 @@ def allowances_from_rows(rows: Iterable[Row]) -> list[Allowance]:
         row_id = row["id"]
         if row_id != current_id or not allowances:
             current_id = row_id
-            current = {
-                "id": canonical_id(row_id),
-                "name": row["name"],
-                "sponsor_id": row["sponsor_id"],
-                "total_credit_limit": row["total_credit_limit"],
-                "daily_credit_limit": row["daily_credit_limit"],
-                "base_models": [],
-                "creation_date": utc_datetime(row["creation_date"]),
-            }
+            current = _allowance(row, [])
             allowances.append(current)
         model = row["base_model_id"]
         if model is not None:
@@ -60,6 +53,33 @@ def allowances_from_rows(rows: Iterable[Row]) -> list[Allowance]:
     for allowance in allowances:
         allowance["base_models"].sort()
     return allowances
+
+
+def allowances_from_grouped_rows(rows: Iterable[Row]) -> list[Allowance]:
+    """Turn rows of one allowance each, its models in ``base_models``, into allowances.
+
+    ``base_models`` is an array on PostgreSQL and JSON text on SQLite. An allowance
+    without models has one null entry there, from its LEFT JOIN row.
+    """
+    allowances = []
+    for row in rows:
+        models = row["base_models"]
+        if isinstance(models, str):
+            models = json.loads(models)
+        allowances.append(_allowance(row, sorted(model for model in models if model is not None)))
+    return allowances
+
+
+def _allowance(row: Row, base_models: list[str]) -> Allowance:
+    return {
+        "id": canonical_id(row["id"]),
+        "name": row["name"],
+        "sponsor_id": row["sponsor_id"],
+        "total_credit_limit": row["total_credit_limit"],
+        "daily_credit_limit": row["daily_credit_limit"],
+        "base_models": base_models,
+        "creation_date": utc_datetime(row["creation_date"]),
+    }
 
 
 def canonical_id(value: Any) -> str:

@@ -96,6 +96,26 @@ async def test_list_groups_models_per_allowance(allowances: SponsoredAllowances)
     assert listed == {"one": ["gpt-4o"], "two": ["gpt-4o", "gpt-4o-mini", "mistral-small"]}
 
 
+async def test_list_allowance_without_models(
+    allowances: SponsoredAllowances, database: owtt_async.Database
+) -> None:
+    await make(allowances, "bare", models=["gpt-4o"])
+    await make(allowances, "full", models=["mistral-small", "gpt-4o"])
+    # The original package's tables allow an allowance with no base model rows.
+    await database.execute(
+        "DELETE FROM token_tracking_sponsored_allowance_base_models "
+        "WHERE sponsored_allowance_id IN "
+        "(SELECT id FROM token_tracking_sponsored_allowance WHERE name = 'bare')"
+    )
+
+    listed = await allowances.list()
+    by_sponsor = await allowances.list(sponsor_id="sponsor-1")
+
+    assert [allowance["base_models"] for allowance in listed] == [[], ["gpt-4o", "mistral-small"]]
+    assert by_sponsor == listed
+    assert (await allowances.get(name="bare"))["base_models"] == []
+
+
 async def test_no_daily_limit_is_none(allowances: SponsoredAllowances) -> None:
     created = await make(allowances, daily_credit_limit=None)
 
