@@ -19,6 +19,7 @@ from pathlib import Path
 import asyncpg
 
 import owtt_async
+from owtt_async._sql import get_query
 
 MODEL_IDS = [f"bench-model-{index}" for index in range(5)]
 SAMPLE_SIZE = 2000
@@ -32,7 +33,7 @@ FROM generate_series(0, 4) AS i
 ON CONFLICT (id) DO NOTHING
 """
 
-# One statement inserts the allowances and their three models each; the number i
+# One statement inserts the allowances and their three models each. The number i
 # travels in the name, so later updates of the credit columns cannot disturb it.
 _PG_LOAD = """
 WITH new AS (
@@ -175,6 +176,41 @@ class BenchDatabase:
                 connection.close()
 
         return await asyncio.to_thread(run)
+
+    async def full_scans(self, statements: list[tuple[str, dict[str, object]]]) -> list[str]:
+        """Return the statements whose query plan reads a whole allowance table.
+
+        Each statement comes from the library's ``sql/`` folder with its parameters;
+        the plans come from EXPLAIN (nothing is executed).
+        """
+        scanning = []
+        for name, parameters in statements:
+            query = get_query(self.backend, name)  # type: ignore[arg-type]
+            if self.backend == "postgresql":
+                arguments = [parameters[parameter] for parameter in query.parameters]
+                connection = await asyncpg.connect(self.raw_url)
+                try:
+                    plan = [
+                        row[0]
+                        for row in await connection.fetch(f"EXPLAIN {query.text}", *arguments)
+                    ]
+                finally:
+                    await connection.close()
+                full = any("Seq Scan on token_tracking_sponsored" in line for line in plan)
+            else:
+                plan = await asyncio.to_thread(self._sqlite_plan, query.text, parameters)
+                full = any(line.startswith("SCAN") and "USING" not in line for line in plan)
+            if full:
+                scanning.append(name)
+        return scanning
+
+    def _sqlite_plan(self, text: str, parameters: dict[str, object]) -> list[str]:
+        connection = sqlite3.connect(self.sqlite_path)
+        try:
+            rows = connection.execute(f"EXPLAIN QUERY PLAN {text}", parameters).fetchall()
+            return [str(row[3]) for row in rows]
+        finally:
+            connection.close()
 
     async def count_server_connections(self) -> int:
         """Count this database's server connections, not counting the one asking."""

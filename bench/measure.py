@@ -150,6 +150,24 @@ async def compare(
     return {label: summarize(runs) for label, runs in batches.items()}
 
 
+def batch_figure(batch: Batch, figure: str) -> float:
+    if figure == "ops_per_s":
+        return batch.throughput
+    return batch.percentile(0.99 if figure == "p99_ms" else 0.50)
+
+
+def paired_ratio(numerator: Summary, denominator: Summary, figure: str) -> float:
+    """Return the median over rounds of one contender's figure divided by another's.
+
+    Both batches of a pair ran in the same round, one right after the other, so
+    load from other processes that changes between rounds cancels out.
+    """
+    return statistics.median(
+        batch_figure(top, figure) / batch_figure(bottom, figure)
+        for top, bottom in zip(numerator.batches, denominator.batches, strict=True)
+    )
+
+
 def summarize(batches: list[Batch]) -> Summary:
     return Summary(
         rounds=len(batches),

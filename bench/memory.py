@@ -137,24 +137,25 @@ async def resource_counts(bench: BenchDatabase, database: owtt_async.Database) -
 
 async def check_growth(
     bench: BenchDatabase,
-    database: owtt_async.Database,
+    database: Callable[[], owtt_async.Database],
     call: Callable[[int], Awaitable[None]],
     total_calls: int,
     checkpoints: int = 4,
 ) -> list[tuple[int, dict[str, Any]]]:
     """Make ``total_calls`` calls in chunks, sampling resource counts after each chunk.
 
-    ``call(count)`` makes ``count`` calls. The first sample follows 1,000 warm-up
-    calls, so that pools and caches have reached their working size.
+    ``call(count)`` makes ``count`` calls; ``database()`` returns the pool they use.
+    The first sample follows 1,000 warm-up calls, so that pools and caches have
+    reached their working size.
     """
     await call(1000)
-    samples = [(0, await resource_counts(bench, database))]
+    samples = [(0, await resource_counts(bench, database()))]
     chunk = total_calls // checkpoints
     done = 0
     while done < total_calls:
         await call(chunk)
         done += chunk
-        samples.append((done, await resource_counts(bench, database)))
+        samples.append((done, await resource_counts(bench, database())))
     return samples
 
 

@@ -16,6 +16,7 @@ import platform
 import signal
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,11 +28,12 @@ import asyncpg
 
 import owtt_async
 import owtt_async.sponsored as sponsored
-from owtt_async import _session
+from owtt_async import _runner, _session
+from owtt_async._urls import parse_database_url
 
-from . import memory, targets
+from . import memory, targets, workloads
 from .dataset import BenchDatabase, create_postgresql, create_sqlite
-from .measure import Contender, Summary, compare
+from .measure import Contender, Summary, compare, paired_ratio
 from .workloads import (
     LoopThreadFloor,
     RawAiosqlite,
@@ -53,6 +55,13 @@ SCALING_OPERATIONS = ("get by name", "get by id", "update")
 # dicts alive in a trial run, and one batch lasted ten seconds or more. So the list
 # scenarios above 1,000 allowances stop at 10 coroutines.
 LIST_CONCURRENCY_SIZE = 1000
+# The ratios printed and checked: (contender, against, figure), paired per round.
+RATIOS = [
+    ("owtt", "raw", "ops_per_s"),
+    ("owtt", "raw", "p50_ms"),
+    ("owtt", "raw+hop", "p50_ms"),
+    ("connect", "owtt", "p50_ms"),
+]
 LIST_CONCURRENCY_LIMIT = 10
 
 
@@ -84,7 +93,7 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--rounds", type=int, default=5, help="rounds per scenario (default: 5)")
     parser.add_argument(
-        "--duration", type=float, default=0.25, help="seconds per timed batch (default: 0.25)"
+        "--duration", type=float, default=0.2, help="seconds per timed batch (default: 0.2)"
     )
     parser.add_argument(
         "--leak-calls",
@@ -182,6 +191,12 @@ async def run_scenario(
     for contender in chosen:
         getattr(contender.op, "cleanup", lambda: None)()
 
+    ratios = {}
+    for label, other, figure in RATIOS:
+        if label in summaries and other in summaries:
+            ratios[f"{label}/{other} {figure}"] = paired_ratio(
+                summaries[label], summaries[other], figure
+            )
     result = {
         "backend": context.bench.backend,
         "table": table,
@@ -190,6 +205,7 @@ async def run_scenario(
         "api": api,
         "concurrency": concurrency,
         **{label: _figures(summary) for label, summary in summaries.items()},
+        "ratios": ratios,
     }
     context.results.append(result)
     print(format_row(result), flush=True)
@@ -217,7 +233,7 @@ HEADER = (
 
 
 def format_row(result: dict[str, Any]) -> str:
-    owtt, raw = result["owtt"], result["raw"]
+    owtt, raw, ratios = result["owtt"], result["raw"], result["ratios"]
     hop, connect = result.get("raw+hop"), result.get("connect")
     missing = "-"
     line = (
@@ -231,9 +247,9 @@ def format_row(result: dict[str, Any]) -> str:
             if connect
             else f"{missing:>11}{missing:>8} |"
         )
-        + f"{owtt['ops_per_s'] / raw['ops_per_s']:>8.2f}{owtt['p50_ms'] / raw['p50_ms']:>8.2f}"
-        + (f"{owtt['p50_ms'] / hop['p50_ms']:>8.2f}" if hop else f"{missing:>8}")
-        + (f"{connect['p50_ms'] / owtt['p50_ms']:>10.1f}" if connect else "")
+        + f"{ratios['owtt/raw ops_per_s']:>8.2f}{ratios['owtt/raw p50_ms']:>8.2f}"
+        + (f"{ratios['owtt/raw+hop p50_ms']:>8.2f}" if hop else f"{missing:>8}")
+        + (f"{ratios['connect/owtt p50_ms']:>10.1f}" if connect else "")
     )
     return line
 
@@ -259,6 +275,16 @@ async def list_statement_count(context: Context) -> int:
     with count_statements() as counter:
         await context.repository.list()
     return counter[0]
+
+
+def plan_statements(bench: BenchDatabase) -> list[tuple[str, dict[str, Any]]]:
+    """Return the statements of get and update, with parameters of a real allowance."""
+    key = bench.keys[0]
+    statements = [
+        *workloads.statements(bench.backend, "get by name", key),
+        *workloads.statements(bench.backend, "update", key),
+    ]
+    return [(name, parameters) for name, parameters in statements if "transaction/" not in name]
 
 
 async def run_backend(backend: str, options: argparse.Namespace, workdir: Path) -> Context:
@@ -301,8 +327,9 @@ async def run_stages(context: Context) -> None:
     extras: dict[str, Any] = {"backend": context.bench.backend, "table": "extras"}
     context.results.append(extras)
     print(
-        f"{options.rounds} rounds per scenario, {options.duration} s per batch, "
-        "contenders interleaved; figures are medians over rounds",
+        f"{options.rounds} rounds per scenario, {options.duration} s per batch, contenders "
+        "alternating within each round; figures are medians over rounds, and ratios "
+        "medians of the ratios within each round",
         flush=True,
     )
     print(HEADER, flush=True)
@@ -328,6 +355,14 @@ async def run_stages(context: Context) -> None:
                     await run_scenario(context, operation, api, concurrency, table="matrix")
             await leak_check(context, extras)
         if size in options.sizes:
+            extras[f"full_scans_{size}"] = scans = await context.bench.full_scans(
+                plan_statements(context.bench)
+            )
+            print(
+                f"   query plans at {size:,}: "
+                + (f"full table scans in {', '.join(scans)}" if scans else "no full table scan"),
+                flush=True,
+            )
             for operation in SCALING_OPERATIONS:
                 await run_scenario(
                     context, operation, "async", 1, table="scaling", with_connect=False
@@ -366,16 +401,28 @@ async def leak_check(context: Context, extras: dict[str, Any]) -> None:
         await asyncio.gather(*(worker(offset) for offset in range(10)))
 
     async def blocking_calls(count: int) -> None:
-        def calls() -> None:
-            for index in range(count):
+        # Eight threads at once, as in the blocking rows of the matrix.
+        def calls(offset: int) -> None:
+            for index in range(offset, count, 8):
                 sponsored.get_sponsored_allowance(url, name=keys[index % len(keys)].name)
 
-        calls()
+        threads = [threading.Thread(target=calls, args=(offset,)) for offset in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
 
-    for api, call in (("async", async_calls), ("blocking", blocking_calls)):
+    def runner_database() -> owtt_async.Database:
+        # The blocking API's pool for this URL, read from the runner's private map.
+        return _runner._runner._databases[parse_database_url(url).url]
+
+    for api, call, database in (
+        ("async", async_calls, lambda: context.database),
+        ("blocking", blocking_calls, runner_database),
+    ):
         started = time.perf_counter()
         samples = await memory.check_growth(
-            context.bench, context.database, call, context.options.leak_calls
+            context.bench, database, call, context.options.leak_calls
         )
         seconds = time.perf_counter() - started
         extras[f"leak_{api}"] = samples

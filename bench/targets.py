@@ -29,9 +29,10 @@ def _find(results: Iterable[dict[str, Any]], **wanted: Any) -> dict[str, Any] | 
 
 
 def _ratio(result: dict[str, Any] | None, label: str, other: str, figure: str) -> float | None:
-    if result is None or label not in result or other not in result:
+    if result is None:
         return None
-    return float(result[label][figure]) / float(result[other][figure])
+    value = result["ratios"].get(f"{label}/{other} {figure}")
+    return None if value is None else float(value)
 
 
 def _check(target: str, value: float | None, limit: float, at_least: bool) -> Verdict:
