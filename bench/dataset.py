@@ -50,13 +50,18 @@ SELECT new.id, 'bench-model-' || ((substr(new.name, 11)::int + k) % 5)
 FROM new CROSS JOIN generate_series(0, 2) AS k
 """
 
+# Ids are 32 hex digits, the stored form: a random part scatters them through the
+# index as uuid4 ids are, and the number i keeps them unique. The leading "f" keeps
+# SQLite from reading an id as a number: the column's declared type UUID gives it
+# NUMERIC affinity, which stores text such as "12e45..." or "1234..." as a REAL.
 _SQLITE_LOAD_ALLOWANCES = """
 WITH RECURSIVE numbers(i) AS (
     SELECT ? UNION ALL SELECT i + 1 FROM numbers WHERE i < ?
 )
 INSERT INTO token_tracking_sponsored_allowance
     (id, name, sponsor_id, total_credit_limit, daily_credit_limit)
-SELECT lower(hex(randomblob(16))), 'allowance-' || printf('%07d', i), 'sponsor-' || (i % 100),
+SELECT 'f' || printf('%07x%024x', random() & 268435455, i),
+       'allowance-' || printf('%07d', i), 'sponsor-' || (i % 100),
        100000 + i, CASE WHEN i % 4 = 0 THEN NULL ELSE 1000 END
 FROM numbers
 """
