@@ -70,7 +70,9 @@ def allowances_from_grouped_rows(rows: Iterable[Row]) -> list[Allowance]:
         models = row["base_models"]
         if isinstance(models, str):
             models = json.loads(models)
-        allowances.append(_allowance(row, sorted(model for model in models if model is not None)))
+        if None in models:
+            models = [model for model in models if model is not None]
+        allowances.append(_allowance(row, sorted(models)))
     return allowances
 
 
@@ -105,6 +107,9 @@ def utc_datetime(value: Any) -> datetime:
     SQLite stores text such as '2026-12-04 19:27:14', written by CURRENT_TIMESTAMP in
     UTC; a naive value is therefore taken as UTC.
     """
+    if isinstance(value, datetime) and value.tzinfo is timezone.utc:
+        # asyncpg's timestamptz values, already in the form returned.
+        return value
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     if not isinstance(value, datetime):
