@@ -42,6 +42,22 @@ async def test_create_returns_allowance(allowances: SponsoredAllowances) -> None
     assert before <= created["creation_date"] <= datetime.now(timezone.utc) + timedelta(seconds=2)
 
 
+async def test_create_skips_ids_read_as_numbers(
+    allowances: SponsoredAllowances, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A uuid4 whose hex form has only digits: SQLite's UUID column (NUMERIC affinity)
+    # would store it as a lossy REAL instead of text.
+    numeric = uuid.UUID("12345678123441238123123412341234")
+    drawn = iter([numeric])
+    random_uuid4 = uuid.uuid4
+    monkeypatch.setattr(uuid, "uuid4", lambda: next(drawn, None) or random_uuid4())
+
+    created = await make(allowances)
+
+    assert created["id"] != str(numeric)
+    assert await allowances.get(id=created["id"]) == created
+
+
 async def test_get_by_name_and_id_agree(allowances: SponsoredAllowances) -> None:
     created = await make(allowances)
 
