@@ -60,6 +60,7 @@ RATIOS = [
     ("owtt", "raw", "ops_per_s"),
     ("owtt", "raw", "p50_ms"),
     ("owtt", "raw+hop", "p50_ms"),
+    ("raw+hop", "raw", "p50_ms"),
     ("connect", "owtt", "p50_ms"),
 ]
 LIST_CONCURRENCY_LIMIT = 10
