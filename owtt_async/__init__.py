@@ -3,7 +3,8 @@
 Async code (FastAPI, Starlette) uses ``Database`` and the repositories
 ``SponsoredAllowances`` and ``ModelPricing``; scripts use the blocking functions in
 ``owtt_async.sponsored`` and ``owtt_async.model_pricing``, which keep the names and
-signatures of the original ``openwebui_token_tracking`` package.
+signatures of the original ``openwebui_token_tracking`` package. ``SponsoredUsage``
+(blocking: ``owtt_async.usage``) charges usage to allowances and enforces their limits.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from ._errors import (
     DatabaseTimeoutError,
     DatabaseUnavailableError,
     DuplicateNameError,
-    InUseError,
     IntegrityError,
+    InUseError,
     InvalidInputError,
     InvalidTypeError,
     ModelPricingNotFoundError,
@@ -34,27 +35,47 @@ from ._errors import (
 from ._pricing import ModelPricing
 from ._runner import close_pools
 from ._runner import run as _run
+from ._usage import SponsoredUsage
+from ._usage_errors import (
+    DailyTokenLimitExceededError,
+    HoldNotFoundError,
+    ModelNotAllowedError,
+    ModelPriceError,
+    TokenLimitExceededError,
+    TotalTokenLimitExceededError,
+)
+from ._usage_records import Charge, CreditBalance, Hold
 
 __all__ = [
     "NO_DAILY_LIMIT",
     "AllowanceNotFoundError",
+    "Charge",
     "ConfigurationError",
     "ConnectionLostError",
+    "CreditBalance",
+    "DailyTokenLimitExceededError",
     "Database",
     "DatabaseError",
     "DatabaseTimeoutError",
     "DatabaseUnavailableError",
     "DuplicateNameError",
+    "Hold",
+    "HoldNotFoundError",
     "InUseError",
     "IntegrityError",
     "InvalidInputError",
     "InvalidTypeError",
+    "ModelNotAllowedError",
+    "ModelPriceError",
     "ModelPricing",
     "ModelPricingNotFoundError",
     "OwttError",
     "SchemaError",
     "SponsoredAllowances",
+    "SponsoredUsage",
     "SqlFileError",
+    "TokenLimitExceededError",
+    "TotalTokenLimitExceededError",
     "UnknownModelError",
     "close_pools",
     "migrate",
@@ -64,15 +85,16 @@ __all__ = [
 __version__ = "0.1.0"
 
 
-async def migrate(database: databases.Database) -> None:
+async def migrate(database: databases.Database) -> list[str]:
     """Create the token tracking tables and owtt_async's indexes where missing.
 
-    Idempotent, and never changes existing rows. Raises DuplicateNameError when
-    existing allowances share a name, after creating everything else.
+    Idempotent, and never changes existing rows. Returns the allowance names that
+    several allowances share (empty normally): until they are renamed, the unique
+    name index cannot be built and creating allowances raises DuplicateNameError.
     """
-    await _schema.migrate(database)
+    return await _schema.migrate(database)
 
 
-def migrate_database(database_url: str | None = None) -> None:
+def migrate_database(database_url: str | None = None) -> list[str]:
     """Blocking form of ``migrate``; ``None`` means the ``DATABASE_URL`` variable."""
-    _run(database_url, _schema.migrate)
+    return _run(database_url, _schema.migrate)

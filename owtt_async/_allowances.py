@@ -9,6 +9,7 @@ state in this process, so any number of processes can share one database.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -19,16 +20,21 @@ import databases
 from ._errors import (
     AllowanceNotFoundError,
     DuplicateNameError,
-    InUseError,
     IntegrityError,
+    InUseError,
     InvalidInputError,
     UnknownModelError,
 )
-from ._records import Allowance, allowances_from_grouped_rows, allowances_from_rows, utc_datetime
+from ._records import (
+    Allowance,
+    allowances_from_grouped_rows,
+    allowances_from_rows,
+    canonical_id,
+    utc_datetime,
+)
 from ._schema import ensure_name_index
 from ._session import Row, Session, open_session, read_with_retry, target_of
 from ._validation import (
-    check_allowance_id,
     check_credits,
     check_models,
     check_optional_allowance_id,
@@ -118,7 +124,8 @@ class SponsoredAllowances:
             "creation_date": utc_datetime(row["creation_date"]),
         }
 
-    async def get(self, *, name: str | None = None, id: str | None = None) -> Allowance:  # noqa: A002 - the original API's parameter name
+    # ``id`` shadows the built-in because the original API names the parameter so.
+    async def get(self, *, name: str | None = None, id: str | None = None) -> Allowance:
         """Return the allowance with this id or name (both: it must match both).
 
         Raises AllowanceNotFoundError, a KeyError, when there is none.
@@ -174,10 +181,16 @@ class SponsoredAllowances:
             daily_credit_limit = check_optional_credits("daily_credit_limit", daily_credit_limit)
 
         if new_name is not None:
-            await ensure_name_index(self._database)
+            # Names shared before owtt_async arrived block the unique index.
+            # Renaming is how an admin fixes them, so it must still work; the
+            # check in the transaction below keeps the new name unused.
+            with contextlib.suppress(DuplicateNameError):
+                await ensure_name_index(self._database)
 
         async with self._session() as session, session.transaction():
             target_id = await _lock(session, key_id, key_name)
+            if new_name is not None:
+                await _check_name_free(session, new_name, target_id)
             current = _single(await _select(session, target_id, None), target_id, None)
 
             if model_ids is not None:
@@ -280,11 +293,7 @@ def _single(
     if not allowances:
         raise AllowanceNotFoundError(f"no sponsored allowance {_describe(allowance_id, name)}")
     if len(allowances) > 1:
-        ids = ", ".join(allowance["id"] for allowance in allowances)
-        raise DuplicateNameError(
-            f"{len(allowances)} sponsored allowances are named {name!r} (ids {ids}); "
-            "pass the id instead, and rename the others"
-        )
+        raise _shared_name_error(name, [allowance["id"] for allowance in allowances])
     return allowances[0]
 
 
@@ -302,8 +311,16 @@ async def _lock(session: Session, allowance_id: uuid.UUID | None, name: str | No
     if not rows:
         raise AllowanceNotFoundError(f"no sponsored allowance {_describe(allowance_id, name)}")
     if len(rows) > 1:
-        _single([{"id": str(row["id"])} for row in rows], None, name)
-    return uuid.UUID(str(rows[0]["id"]))
+        raise _shared_name_error(name, [canonical_id(row["id"]) for row in rows])
+    return uuid.UUID(canonical_id(rows[0]["id"]))
+
+
+async def _check_name_free(session: Session, name: str, allowance_id: uuid.UUID) -> None:
+    rows = await session.fetch_all("allowance/lock_by_name", name=name)
+    if any(canonical_id(row["id"]) != str(allowance_id) for row in rows):
+        raise DuplicateNameError(
+            f"a sponsored allowance named {name!r} already exists; choose another name"
+        )
 
 
 async def _check_models_exist(session: Session, model_ids: list[str]) -> None:
@@ -319,6 +336,14 @@ async def _insert_models(session: Session, allowance_id: uuid.UUID, model_ids: l
         "allowance/insert_base_models",
         allowance_id=session.uuid_value(allowance_id),
         model_ids=session.string_list_value(model_ids),
+    )
+
+
+def _shared_name_error(name: str | None, ids: list[str]) -> DuplicateNameError:
+    # Only possible on a database where the original package stored shared names.
+    return DuplicateNameError(
+        f"{len(ids)} sponsored allowances are named {name!r} (ids {', '.join(ids)}); "
+        "pass the id instead, and rename the others"
     )
 
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 import databases
 
+from ._errors import ConfigurationError
 from ._sqlite_pool import DEFAULT_BUSY_TIMEOUT, DEFAULT_POOL_SIZE
 from ._translate import translate
 from ._urls import DatabaseTarget, parse_database_url
@@ -21,6 +23,7 @@ from ._urls import DatabaseTarget, parse_database_url
 logger = logging.getLogger("owtt_async")
 
 DEFAULT_CONNECT_TIMEOUT = 10.0
+DEFAULT_POSTGRESQL_POOL_SIZE = 10
 DEFAULT_DISCONNECT_TIMEOUT = 10.0
 
 
@@ -29,13 +32,19 @@ class Database(databases.Database):
 
     ``url`` may be None to read the ``DATABASE_URL`` environment variable.
     ``max_size`` is the number of pooled connections (PostgreSQL default 10, SQLite
-    default 4, and always 1 for ``sqlite:///:memory:``). ``busy_timeout`` is how many
-    seconds an SQLite writer waits for another writer's lock before the call fails.
+    default 4, and always 1 for ``sqlite:///:memory:``); PostgreSQL keeps at least
+    ``min_size`` (default 1) open. Both may come from the URL's query instead.
+    ``busy_timeout`` is how many seconds an SQLite writer waits for another writer's
+    lock before the call fails.
     ``connect_timeout`` bounds each attempt to open a PostgreSQL connection, and
-    ``command_timeout`` (None for no limit) each PostgreSQL statement.
+    ``command_timeout`` (None for no limit) each PostgreSQL statement, in seconds.
+    ``server_settings`` are PostgreSQL run-time parameters set on every connection,
+    such as ``{"application_name": "billing"}``. Invalid options raise
+    ConfigurationError here, before anything connects.
     """
 
-    SUPPORTED_BACKENDS = {
+    # Not a ClassVar: mypy takes the unannotated base attribute for an instance one.
+    SUPPORTED_BACKENDS = {  # noqa: RUF012
         **databases.Database.SUPPORTED_BACKENDS,
         "sqlite": "owtt_async._sqlite_pool:PooledSQLiteBackend",
     }
@@ -49,25 +58,42 @@ class Database(databases.Database):
         url: str | None = None,
         *,
         max_size: int | None = None,
-        min_size: int = 1,
+        min_size: int | None = None,
         busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
         connect_timeout: float | None = None,
         command_timeout: float | None = None,
-        **options: Any,
+        server_settings: Mapping[str, str] | None = None,
     ) -> None:
         target = parse_database_url(url)
 
+        # Every value is checked whatever the backend, so a configuration shared by
+        # SQLite and PostgreSQL deployments fails the same way on both; each backend
+        # then takes the options that apply to it.
+        busy_timeout = _seconds("busy_timeout", busy_timeout)
+        connect_timeout = _optional_seconds("connect_timeout", connect_timeout)
+        command_timeout = _optional_seconds("command_timeout", command_timeout)
+        min_size = _pool_size("min_size", _first(min_size, target.min_size, 1), 0)
+        max_size = _pool_size("max_size", _first(max_size, target.max_size), 1)
+
+        options: dict[str, Any] = {}
         if target.dialect == "sqlite":
-            options.setdefault("busy_timeout", busy_timeout)
-            options.setdefault("max_size", max_size or DEFAULT_POOL_SIZE)
+            options["busy_timeout"] = busy_timeout
+            options["max_size"] = max_size or DEFAULT_POOL_SIZE
+            if server_settings:
+                raise ConfigurationError("server_settings apply to PostgreSQL only, not SQLite")
         else:
-            timeout = connect_timeout or target.connect_timeout or DEFAULT_CONNECT_TIMEOUT
-            options.setdefault("timeout", timeout)
-            options.setdefault("min_size", min_size)
-            if max_size is not None:
-                options.setdefault("max_size", max_size)
+            maximum = max_size or DEFAULT_POSTGRESQL_POOL_SIZE
+            if min_size > maximum:
+                raise ConfigurationError(f"min_size {min_size} is larger than max_size {maximum}")
+            options["min_size"] = min_size
+            options["max_size"] = maximum
+            options["timeout"] = (
+                connect_timeout or target.connect_timeout or DEFAULT_CONNECT_TIMEOUT
+            )
             if command_timeout is not None:
-                options.setdefault("command_timeout", command_timeout)
+                options["command_timeout"] = command_timeout
+            if server_settings:
+                options["server_settings"] = dict(server_settings)
 
         super().__init__(target.url, **options)
         self.target: DatabaseTarget = target
@@ -113,5 +139,29 @@ class Database(databases.Database):
         terminate = getattr(pool, "terminate", None)
         if callable(terminate):
             terminate()
-            self._backend._pool = None  # type: ignore[attr-defined]
+            self._backend._pool = None
         self.is_connected = False
+
+
+def _seconds(option: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise ConfigurationError(f"{option} must be a positive number of seconds, not {value!r}")
+    return float(value)
+
+
+def _optional_seconds(option: str, value: Any) -> float | None:
+    return None if value is None else _seconds(option, value)
+
+
+def _pool_size(option: str, value: Any, minimum: int) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ConfigurationError(
+            f"{option} must be a whole number of connections of at least {minimum}, not {value!r}"
+        )
+    return value
+
+
+def _first(*values: Any) -> Any:
+    return next((value for value in values if value is not None), None)

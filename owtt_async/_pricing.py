@@ -1,18 +1,20 @@
 """``ModelPricing``: the async repository of ``token_tracking_model_pricing`` rows.
 
 Allowances may only name models that have a pricing row, so a fresh database needs
-these before its first allowance. A row says how many credits a number of prompt
+these before its first allowance. A row sets how many credits a number of prompt
 tokens (``input_cost_credits`` per ``per_input_tokens``) and of response tokens
 (``output_cost_credits`` per ``per_output_tokens``) cost.
 """
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 import databases
 
-from ._errors import InUseError, IntegrityError, ModelPricingNotFoundError
+from ._errors import IntegrityError, InUseError, ModelPricingNotFoundError
+from ._pricing_json import parse_pricing
 from ._records import ModelPricing as ModelPricingRow
 from ._records import pricing_from_row
 from ._session import Row, Session, open_session, read_with_retry, target_of
@@ -75,6 +77,30 @@ class ModelPricing:
         async with open_session(self._database, self._target) as session:
             await session.execute("model_pricing/upsert", **values)
         return values
+
+    async def load(self, models: Any, *, replace: bool = True) -> builtins.list[ModelPricingRow]:
+        """Add or update the pricing of every model in a parsed pricing JSON document.
+
+        ``models`` is the list of entries, or an object with a ``"models"`` list, as
+        ``json.load`` returns it (see ``owtt_async._pricing_json`` for the fields).
+        ``replace=False`` adds only the models that have no pricing yet and keeps the
+        prices already set. Every entry is checked first, and all are written in one
+        transaction, so an invalid entry raises InvalidInputError naming it and
+        nothing changes. Returns the rows written, in the document's order.
+        """
+        rows = parse_pricing(models)
+        written: builtins.list[ModelPricingRow] = []
+        async with (
+            open_session(self._database, self._target) as session,
+            session.transaction(),
+        ):
+            for row in rows:
+                if replace:
+                    await session.execute("model_pricing/upsert", **row)
+                    written.append(row)
+                elif await session.fetch_one("model_pricing/insert_missing", **row):
+                    written.append(row)
+        return written
 
     async def delete(self, *, model_id: str) -> None:
         """Delete a model's pricing.

@@ -2,19 +2,24 @@
 
 Tables get the original package's exact definitions, so that it keeps working on a
 database owtt_async set up. Existing tables and rows are never altered: owtt_async
-only adds indexes. The unique index on allowance names cannot be built while two
-allowances share a name (the original allowed that); the error then lists the names
-to rename.
+only adds indexes, tables of its own, and a trigger that counts usage as it is
+logged (``owtt_async._usage_schema``). The unique index on allowance names cannot be
+built while two allowances share a name, which the original allowed; the names to
+rename are then reported.
 """
 
 from __future__ import annotations
 
+import logging
 import weakref
 
 import databases
 
 from ._errors import DuplicateNameError
 from ._session import Session, open_session, target_of
+from ._usage_schema import migrate_usage
+
+logger = logging.getLogger("owtt_async")
 
 TABLE_STATEMENTS = (
     "schema/create_model_pricing",
@@ -40,23 +45,23 @@ _name_index_ready: weakref.WeakKeyDictionary[databases.Database, bool] = (
 )
 
 
-async def migrate(database: databases.Database) -> None:
+async def migrate(database: databases.Database) -> list[str]:
     """Create the missing tables and indexes in one transaction; safe to run again.
 
-    Raises DuplicateNameError, after everything else is in place, when existing
-    allowances share a name and the unique name index therefore cannot be built.
+    Returns the allowance names that several allowances share, which keep the unique
+    name index from being built; it is empty when the index is in place. Shared names
+    are logged as a warning rather than raised, so that an application can still
+    start: only creating allowances waits until they are renamed.
     """
     target = target_of(database)
-    async with open_session(database, target) as session, session.transaction():
-        if session.dialect == "postgresql":
-            await session.execute("schema/lock", key=_MIGRATION_LOCK_KEY)
-        for name in TABLE_STATEMENTS + INDEX_STATEMENTS:
-            await session.execute(name)
-        duplicates = await _create_name_index(session)
+    async with open_session(database, target) as session:
+        shared = await _create(session, TABLE_STATEMENTS + INDEX_STATEMENTS, with_usage=True)
 
-    if duplicates:
-        raise _duplicates_error(duplicates)
+    if shared:
+        logger.warning("%s", _shared_names_message(shared))
+        return [name for name, _ in shared]
     _name_index_ready[database] = True
+    return []
 
 
 async def ensure_name_index(database: databases.Database) -> None:
@@ -73,31 +78,40 @@ async def ensure_name_index(database: databases.Database) -> None:
     async with open_session(database, target) as session:
         row = await session.fetch_one("schema/name_index_exists", index_name=NAME_INDEX)
         if not (row and row["present"]):
-            async with session.transaction():
-                if session.dialect == "postgresql":
-                    await session.execute("schema/lock", key=_MIGRATION_LOCK_KEY)
-                for name in INDEX_STATEMENTS:
-                    await session.execute(name)
-                duplicates = await _create_name_index(session)
-            if duplicates:
-                raise _duplicates_error(duplicates)
-
+            shared = await _create(session, INDEX_STATEMENTS)
+            if shared:
+                raise DuplicateNameError(_shared_names_message(shared))
     _name_index_ready[database] = True
 
 
-async def _create_name_index(session: Session) -> list[tuple[str, int]]:
-    rows = await session.fetch_all("schema/find_duplicate_names")
-    duplicates = [(row["name"], row["allowances"]) for row in rows]
-    if not duplicates:
-        await session.execute("schema/create_allowance_name_index")
-    return duplicates
+async def _create(
+    session: Session, statements: tuple[str, ...], *, with_usage: bool = False
+) -> list[tuple[str, int]]:
+    """Run the CREATE statements, then the unique name index, in one transaction.
+
+    ``with_usage`` adds the usage counters and their trigger after the statements.
+    Returns the shared names and their counts when the name index could not be built.
+    """
+    async with session.transaction():
+        if session.dialect == "postgresql":
+            await session.execute("schema/lock", key=_MIGRATION_LOCK_KEY)
+        for name in statements:
+            await session.execute(name)
+        if with_usage:
+            await migrate_usage(session)
+
+        rows = await session.fetch_all("schema/find_duplicate_names")
+        shared = [(row["name"], row["allowances"]) for row in rows]
+        if not shared:
+            await session.execute("schema/create_allowance_name_index")
+    return shared
 
 
-def _duplicates_error(duplicates: list[tuple[str, int]]) -> DuplicateNameError:
-    listed = ", ".join(f"{name!r} ({count} allowances)" for name, count in duplicates)
-    return DuplicateNameError(
-        "allowance names must be unique before allowances can be created or renamed, "
-        f"but these names are shared: {listed}. Give each a distinct name with "
+def _shared_names_message(shared: list[tuple[str, int]]) -> str:
+    listed = ", ".join(f"{name!r} ({count} allowances)" for name, count in shared)
+    return (
+        "allowance names must be unique before allowances can be created, but these "
+        f"names are shared: {listed}. Give each a distinct name with "
         "update_sponsored_allowance(allowance_id=..., new_name=...), then run the "
         "migration again"
     )

@@ -39,16 +39,23 @@ class Session:
         self.target = target
         self.dialect = target.dialect
         self._raw = raw_connection
+        self._transaction_depth = 0
 
     async def fetch_all(self, statement: str, /, **parameters: Any) -> Sequence[Row]:
         query = get_query(self.dialect, statement)
         _check_parameters(query.name, query.parameters, parameters)
+        # The statement name only: parameter values may be personal data.
+        logger.debug("running %s on %s", query.name, self.target.display)
 
         try:
             if self.dialect == "postgresql":
                 arguments = [parameters[parameter] for parameter in query.parameters]
-                return await self._raw.fetch(query.text, *arguments)  # type: ignore[no-any-return]
-            return list(await self._raw.execute_fetchall(query.text, parameters))
+                running = self._raw.fetch(query.text, *arguments)
+            else:
+                running = self._raw.execute_fetchall(query.text, parameters)
+            if self._transaction_depth:
+                return list(await _finish_despite_cancellation(running))
+            return list(await running)
         except Exception as error:
             translated = translate(error, self.target)
             if translated is error:
@@ -70,16 +77,23 @@ class Session:
         the block runs in a savepoint instead, and commits with the caller's.
         """
         nested = self.in_transaction()
-        await self.execute("transaction/savepoint" if nested else "transaction/begin")
+        self._transaction_depth += 1
         try:
-            yield self
-        except BaseException:
-            await self._roll_back(nested)
-            raise
-        if nested:
-            await self.execute("transaction/release_savepoint")
-        else:
-            await self.execute("transaction/commit")
+            try:
+                # BEGIN belongs inside: a cancellation raised as it completes must
+                # still roll back the transaction it opened.
+                await self.execute("transaction/savepoint" if nested else "transaction/begin")
+                yield self
+            except BaseException:
+                if nested or self.in_transaction():
+                    await self._roll_back(nested)
+                raise
+            if nested:
+                await self.execute("transaction/release_savepoint")
+            else:
+                await self.execute("transaction/commit")
+        finally:
+            self._transaction_depth -= 1
 
     def in_transaction(self) -> bool:
         if self.dialect == "postgresql":
@@ -87,7 +101,10 @@ class Session:
         return bool(self._raw.in_transaction)
 
     def uuid_value(self, value: uuid.UUID) -> Any:
-        """Return ``value`` as the column stores it: native on PostgreSQL, 32 hex digits on SQLite."""
+        """Return ``value`` as the column stores it.
+
+        That is a native UUID on PostgreSQL and 32 hex digits on SQLite.
+        """
         return value if self.dialect == "postgresql" else value.hex
 
     def string_list_value(self, values: Sequence[str]) -> Any:
@@ -109,6 +126,24 @@ class Session:
             logger.warning(
                 "rollback on %s failed: %s", self.target.display, type(error).__name__
             )
+
+
+async def _finish_despite_cancellation(statement: Awaitable[T]) -> T:
+    """Await a statement inside a transaction, letting a cancellation wait for it.
+
+    Cancelling asyncpg in the middle of a statement leaves the connection busy with
+    the server's cancel request, so the ROLLBACK that follows fails and the pool
+    has to reset the connection. Letting the statement finish first keeps the
+    connection usable for the rollback; the cancellation is raised right after.
+    """
+    task = asyncio.ensure_future(statement)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await asyncio.wait([task])
+        if not task.cancelled():
+            task.exception()  # retrieved here, so asyncio does not report it as lost
+        raise
 
 
 def _check_parameters(name: str, expected: Sequence[str], given: Mapping[str, Any]) -> None:

@@ -1,8 +1,10 @@
 """Load the statements owtt_async runs from the ``sql/`` folder.
 
-Each ``.sql`` file holds one statement, named by its path below ``sql/`` without the
+Each ``.sql`` file contains one statement, named by its path below ``sql/`` without the
 suffix (``allowance/select_by_id``). ``NAME.postgresql.sql`` or ``NAME.sqlite.sql``
 replaces ``NAME.sql`` for that dialect only. Parameters are written ``:name``.
+A ``;`` ends the statement, except inside a PostgreSQL dollar-quoted body
+(``$$ ... $$``) and inside the ``BEGIN ... END`` body of a ``CREATE TRIGGER``.
 
 The loader turns parameters into each driver's own style once, at load time:
 ``$1, $2, ...`` for asyncpg and ``:name`` kept for sqlite3. So no statement text is
@@ -23,6 +25,10 @@ DIALECTS: tuple[Dialect, ...] = ("postgresql", "sqlite")
 
 _IDENTIFIER_START = re.compile(r"[A-Za-z_]")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# The opening tag of a PostgreSQL dollar-quoted string: $$ or $tag$.
+_DOLLAR_TAG = re.compile(r"\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$")
+# SQLite trigger bodies hold several statements, each ended by a semicolon.
+_CREATE_TRIGGER = re.compile(r"\s*CREATE\s+(?:TEMP\s+|TEMPORARY\s+)?TRIGGER\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -61,7 +67,7 @@ def queries(dialect: Dialect) -> dict[str, Query]:
 def load_queries(directory: Path) -> dict[Dialect, dict[str, Query]]:
     """Parse every ``.sql`` file below ``directory`` for both dialects.
 
-    Raises SqlFileError naming the file when one is empty, holds more than one
+    Raises SqlFileError naming the file when one is empty, contains more than one
     statement, leaves a quote or comment open, or names an unknown dialect. A name
     with only ``NAME.sqlite.sql`` exists for SQLite alone, and likewise for PostgreSQL.
     """
@@ -82,9 +88,9 @@ def load_queries(directory: Path) -> dict[Dialect, dict[str, Query]]:
     loaded: dict[Dialect, dict[str, Query]] = {dialect: {} for dialect in DIALECTS}
     for name, variants in sources.items():
         for dialect in DIALECTS:
-            path = variants.get(dialect) or variants.get("any")
-            if path is not None:
-                loaded[dialect][name] = parse_query(name, dialect, path)
+            source = variants.get(dialect) or variants.get("any")
+            if source is not None:
+                loaded[dialect][name] = parse_query(name, dialect, source)
     return loaded
 
 
@@ -107,21 +113,24 @@ def parse_query(name: str, dialect: Dialect, path: Path) -> Query:
         raise SqlFileError(f"{path}: cannot be read: {error}") from error
 
     text, parameters = _convert_parameters(source, dialect, path)
-    if not text.strip():
-        raise SqlFileError(f"{path}: the file holds no statement")
+    if not text:
+        raise SqlFileError(f"{path}: the file contains no statement, only comments or blank lines")
     return Query(name=name, dialect=dialect, text=text, parameters=parameters, path=path)
 
 
 def _convert_parameters(source: str, dialect: Dialect, path: Path) -> tuple[str, tuple[str, ...]]:
     """Rewrite ``:name`` parameters outside quotes and comments into the driver's style.
 
-    ``::`` stays as PostgreSQL's cast operator. A ``;`` may only end the statement.
+    ``::`` stays as PostgreSQL's cast operator. A ``;`` may only end the statement,
+    unless it sits in a dollar-quoted body or the statement creates a trigger.
+    Comments are dropped, so the text is empty when the file contains no statement.
     """
     output: list[str] = []
     parameters: list[str] = []
     index = 0
     length = len(source)
     statement_ended_at: int | None = None
+    creates_trigger = _CREATE_TRIGGER.match(_without_comments(source)) is not None
 
     while index < length:
         char = source[index]
@@ -129,23 +138,21 @@ def _convert_parameters(source: str, dialect: Dialect, path: Path) -> tuple[str,
 
         if pair == "--":
             end = source.find("\n", index)
-            end = length if end == -1 else end
-            output.append(source[index:end])
-            index = end
+            index = length if end == -1 else end
             continue
 
         if pair == "/*":
             end = source.find("*/", index + 2)
             if end == -1:
                 raise SqlFileError(f"{path}: a /* comment is never closed")
-            output.append(source[index : end + 2])
+            output.append(" ")
             index = end + 2
             continue
 
         if statement_ended_at is not None and not char.isspace():
             line = source.count("\n", 0, statement_ended_at) + 1
             raise SqlFileError(
-                f"{path}:{line}: more than one statement; each file holds exactly one"
+                f"{path}:{line}: more than one statement; each file must contain exactly one"
             )
 
         if char in ("'", '"'):
@@ -155,6 +162,16 @@ def _convert_parameters(source: str, dialect: Dialect, path: Path) -> tuple[str,
                 raise SqlFileError(f"{path}:{line}: a {char} quote is never closed")
             output.append(source[index : end + 1])
             index = end + 1
+            continue
+
+        if char == "$" and (tag := _DOLLAR_TAG.match(source, index)) is not None:
+            end = source.find(tag.group(), tag.end())
+            if end == -1:
+                line = source.count("\n", 0, index) + 1
+                raise SqlFileError(f"{path}:{line}: a {tag.group()} quote is never closed")
+            end += len(tag.group())
+            output.append(source[index:end])
+            index = end
             continue
 
         if pair == "::":
@@ -175,6 +192,11 @@ def _convert_parameters(source: str, dialect: Dialect, path: Path) -> tuple[str,
             index = match.end()
             continue
 
+        if char == ";" and creates_trigger and source[index + 1 :].strip():
+            output.append(char)
+            index += 1
+            continue
+
         if char == ";":
             statement_ended_at = index
             index += 1
@@ -184,6 +206,14 @@ def _convert_parameters(source: str, dialect: Dialect, path: Path) -> tuple[str,
         index += 1
 
     return "".join(output).strip(), tuple(parameters)
+
+
+def _without_comments(source: str) -> str:
+    """Return ``source`` with leading ``--`` comment lines removed."""
+    lines = source.lstrip().splitlines()
+    while lines and (not lines[0].strip() or lines[0].lstrip().startswith("--")):
+        lines.pop(0)
+    return "\n".join(lines)
 
 
 def _closing_quote(source: str, start: int, quote: str) -> int:

@@ -10,12 +10,15 @@ hands them connections from a small pool that are configured once and reused.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 from typing import Any
 
 import aiosqlite
 from databases.backends.sqlite import SQLiteBackend
 from databases.core import DatabaseURL
+
+from ._sql import get_query
 
 DEFAULT_BUSY_TIMEOUT = 15.0
 DEFAULT_POOL_SIZE = 4
@@ -92,7 +95,10 @@ class SQLiteConnectionPool:
     async def release(self, connection: aiosqlite.Connection) -> None:
         try:
             # A transaction left open by a cancelled caller must not leak into the
-            # next one that takes this connection.
+            # next one that takes this connection. aiosqlite still runs a statement
+            # whose caller was cancelled (a BEGIN, say), so wait for the worker
+            # thread to finish everything queued before reading in_transaction.
+            await connection.execute_fetchall(get_query("sqlite", "connection/settle_queue").text)
             if connection.in_transaction:
                 await connection.execute_fetchall("ROLLBACK")
         except BaseException:
@@ -136,7 +142,6 @@ def _make_worker_thread_daemon(connection: aiosqlite.Connection) -> None:
 
 
 async def _close_quietly(connection: aiosqlite.Connection) -> None:
-    try:
+    # The connection is being discarded anyway, so a failure to close it is moot.
+    with contextlib.suppress(Exception):
         await connection.close()
-    except Exception:  # noqa: S110 - the connection is being discarded anyway
-        pass

@@ -27,6 +27,7 @@ from ._urls import DatabaseTarget
 _MIGRATE_HINT = (
     "create the tables with owtt_async.migrate_database() or 'owtt-async db migrate'"
 )
+_AIOSQLITE_CLOSED_MESSAGES = ("Connection closed", "no active connection")
 
 # SQLSTATE classes and codes that mean the server cannot serve this connection.
 _UNAVAILABLE_CLASSES = ("08", "57", "53")
@@ -49,11 +50,14 @@ def translate(error: BaseException, target: DatabaseTarget) -> BaseException:
     if isinstance(error, sqlite3.Error):
         return _from_sqlite(error, target)
     if isinstance(error, (asyncio.TimeoutError, TimeoutError)):
-        return DatabaseTimeoutError(f"{_where(target)} did not answer in time")
+        return DatabaseTimeoutError(
+            f"{_where(target)} did not answer in time; connecting is bounded by "
+            "connect_timeout and each statement by command_timeout (owtt_async.Database options)"
+        )
     if isinstance(error, OSError):
         return DatabaseUnavailableError(f"cannot reach {_where(target)}: {_os_reason(error)}")
-    if isinstance(error, ValueError) and str(error) in ("Connection closed", "no active connection"):
-        # aiosqlite raises these plain ValueErrors once its connection is closed.
+    # aiosqlite raises these plain ValueErrors once its connection is closed.
+    if isinstance(error, ValueError) and str(error) in _AIOSQLITE_CLOSED_MESSAGES:
         return ConnectionLostError(f"the connection to {_where(target)} is closed")
     return error
 
@@ -141,7 +145,11 @@ def _from_sqlite(error: sqlite3.Error, target: DatabaseTarget) -> BaseException:
     if reason.startswith(("no such table", "no such column")):
         return SchemaError(f"{reason} in {target.display}; {_MIGRATE_HINT}", name or None)
     if name.startswith(("SQLITE_CANTOPEN", "SQLITE_NOTADB", "SQLITE_PERM", "SQLITE_AUTH")):
-        return DatabaseUnavailableError(f"cannot open {_where(target)}: {reason}", name)
+        return DatabaseUnavailableError(
+            f"cannot open {_where(target)}: {reason}; check that its folder exists and "
+            "that this process may read and write there",
+            name,
+        )
     if name.startswith("SQLITE_READONLY"):
         return DatabaseError(
             f"{_where(target)} is read-only: {reason}; check the file's permissions", name

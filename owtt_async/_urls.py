@@ -29,6 +29,9 @@ _POSTGRESQL_SCHEMES = {"postgresql", "postgres"}
 # Open WebUI configuration keeps its meaning instead of silently losing TLS.
 _POSTGRESQL_OPTIONS = {"ssl", "sslmode", "min_size", "max_size", "connect_timeout"}
 
+# asyncpg's ssl modes (libpq's sslmode values), plus the booleans databases accepts.
+_SSL_MODES = {"disable", "allow", "prefer", "require", "verify-ca", "verify-full", "true", "false"}
+
 SUPPORTED_FORMS = (
     "sqlite:///relative/path.db, sqlite:////absolute/path.db, sqlite:///:memory:, "
     "postgresql://user:password@host:port/database (also postgres://, and the "
@@ -51,6 +54,8 @@ class DatabaseTarget:
     port: int | None = None
     sqlite_path: str | None = None
     connect_timeout: float | None = None
+    min_size: int | None = None
+    max_size: int | None = None
 
     @property
     def is_memory(self) -> bool:
@@ -154,17 +159,29 @@ def _postgresql_target(
         try:
             connect_timeout = float(text)
         except ValueError:
+            connect_timeout = 0.0
+        if not connect_timeout > 0:
             raise ConfigurationError(
                 f"invalid connect_timeout {text!r} in database URL {_mask(raw)}: "
-                "expected a number of seconds"
-            ) from None
+                "expected a positive number of seconds"
+            )
 
-    for name in ("min_size", "max_size"):
-        if name in options and not options[name].isdigit():
+    for name, minimum in (("min_size", 0), ("max_size", 1)):
+        if name in options and not (options[name].isdigit() and int(options[name]) >= minimum):
             raise ConfigurationError(
                 f"invalid {name} {options[name]!r} in database URL {_mask(raw)}: "
-                "expected a whole number"
+                f"expected a whole number of at least {minimum}"
             )
+    # Pool sizes travel to owtt_async.Database, which merges them with its arguments.
+    min_size = int(options.pop("min_size")) if "min_size" in options else None
+    max_size = int(options.pop("max_size")) if "max_size" in options else None
+
+    ssl = options.get("ssl")
+    if ssl is not None and ssl.lower() not in _SSL_MODES:
+        raise ConfigurationError(
+            f"invalid ssl mode {ssl!r} in database URL {_mask(raw)}: "
+            f"expected one of {', '.join(sorted(_SSL_MODES))}"
+        )
 
     database_path = path or "/"
     url = f"postgresql://{netloc}{database_path}"
@@ -178,6 +195,8 @@ def _postgresql_target(
         host=host,
         port=port,
         connect_timeout=connect_timeout,
+        min_size=min_size,
+        max_size=max_size,
     )
 
 

@@ -6,14 +6,19 @@ means the ``DATABASE_URL`` environment variable.
 
 from __future__ import annotations
 
+import os
+
 from ._pricing import ModelPricing
+from ._pricing_json import DEFAULT_PRICING_FILE, read_pricing_file
 from ._records import ModelPricing as ModelPricingRow
 from ._runner import run
 
 __all__ = [
+    "DEFAULT_PRICING_FILE",
     "delete_model_pricing",
     "get_model_pricing",
     "list_model_pricing",
+    "load_model_pricing",
     "upsert_model_pricing",
 ]
 
@@ -25,7 +30,9 @@ def list_model_pricing(
     return run(database_url, lambda database: ModelPricing(database).list(provider=provider))
 
 
-def get_model_pricing(database_url: str | None = None, model_id: str | None = None) -> ModelPricingRow:
+def get_model_pricing(
+    database_url: str | None = None, model_id: str | None = None
+) -> ModelPricingRow:
     """Return one model's pricing; raises KeyError when the model has none."""
     return run(
         database_url,
@@ -71,4 +78,24 @@ def delete_model_pricing(database_url: str | None = None, model_id: str | None =
     run(
         database_url,
         lambda database: ModelPricing(database).delete(model_id=model_id),  # type: ignore[arg-type]
+    )
+
+
+def load_model_pricing(
+    database_url: str | None = None,
+    path: str | os.PathLike[str] | None = None,
+    replace: bool = True,
+) -> list[ModelPricingRow]:
+    """Add or update the pricing of every model in a JSON file; return the rows written.
+
+    ``path=None`` loads ``DEFAULT_PRICING_FILE``, the pricing shipped in the package.
+    ``replace=False`` adds only the models that have no pricing yet and keeps the
+    prices already set. The file is checked whole before anything is written, and all
+    rows are written in one transaction: an invalid entry raises InvalidInputError
+    naming it, and nothing changes. Loading the same file again updates the rows
+    instead of adding new ones.
+    """
+    rows = read_pricing_file(path)
+    return run(
+        database_url, lambda database: ModelPricing(database).load(rows, replace=replace)
     )

@@ -76,7 +76,7 @@ def delete_sponsored_allowance(
 def get_sponsored_allowance(
     database_url: str | None = None,
     name: str | None = None,
-    id: str | None = None,  # noqa: A002 - the original API's parameter name
+    id: str | None = None,  # the original API's parameter name
 ) -> Allowance:
     """Return one sponsored allowance, by name or id, as a dict.
 

@@ -1,0 +1,1 @@
+DELETE FROM owtt_usage_quarter_hour

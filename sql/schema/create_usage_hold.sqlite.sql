@@ -1,0 +1,15 @@
+-- Credits held by reservations until they are settled or released. A hold counts
+-- against both limits until expires_at; its usage is dated created_at. Ids are 32
+-- hex digits and times UTC text 'YYYY-MM-DD HH:MM:SS.ffffff', as in the usage log.
+CREATE TABLE IF NOT EXISTS owtt_usage_hold (
+    id UUID NOT NULL,
+    sponsored_allowance_id UUID NOT NULL,
+    user_id VARCHAR(255) NOT NULL,
+    model_id VARCHAR(255) NOT NULL,
+    provider VARCHAR(255),
+    held_micro BIGINT NOT NULL,
+    created_at DATETIME NOT NULL,
+    quarter_hour BIGINT NOT NULL,
+    expires_at DATETIME NOT NULL,
+    PRIMARY KEY (id)
+)

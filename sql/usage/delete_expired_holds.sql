@@ -1,0 +1,1 @@
+DELETE FROM owtt_usage_hold WHERE expires_at <= :now RETURNING id
