@@ -209,7 +209,7 @@ async def open_session(
         )
 
     try:
-        async with _task_connection(database) as connection:
+        async with _lent_connection(database) as connection:
             raw = connection.raw_connection
             session = Session(raw, target)
             pooled = getattr(database, "pooled", False)
@@ -224,6 +224,43 @@ async def open_session(
         if translated is error:
             raise
         raise translated from error
+
+
+@asynccontextmanager
+async def _lent_connection(database: databases.Database) -> AsyncIterator[Any]:
+    """Lend a connection, with its ``raw_connection``, for the length of one call.
+
+    A task that already has a ``databases`` connection (inside
+    ``database.transaction()`` or ``database.connection()``) gets that one, so that
+    the call joins its transaction. Any other call takes a connection straight from
+    the backend's pool. ``databases``' per-task ``Connection`` (three asyncio locks
+    and a task map entry) would serve no one else there, and it cost about 15% of
+    the throughput of a get by name from 100 coroutines on PostgreSQL (measured
+    with bench/).
+    """
+    # databases 0.9.0 keeps the force_rollback connection in _global_connection and
+    # each task's connection in _connection_map; the version is pinned.
+    task = asyncio.current_task()
+    task_connection = database._global_connection
+    if task_connection is None and task is not None:
+        task_connection = database._connection_map.get(task)
+    if task_connection is not None:
+        async with _task_connection(database) as connection:
+            yield connection
+        return
+
+    backend_connection = database._backend.connection()
+    await backend_connection.acquire()
+    try:
+        yield backend_connection
+    finally:
+        try:
+            await backend_connection.release()
+        except Exception:
+            # disconnect() terminated the pool under this call, past its timeout;
+            # the call's own outcome is what to report.
+            if database.is_connected:
+                raise
 
 
 @asynccontextmanager

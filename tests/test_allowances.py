@@ -43,6 +43,22 @@ async def test_create_returns_allowance(allowances: SponsoredAllowances) -> None
     assert before <= created["creation_date"] <= datetime.now(timezone.utc) + timedelta(seconds=2)
 
 
+async def test_create_skips_ids_read_as_numbers(
+    allowances: SponsoredAllowances, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A uuid4 whose hex form has only digits: SQLite's UUID column (NUMERIC affinity)
+    # would store it as a lossy REAL instead of text.
+    numeric = uuid.UUID("12345678123441238123123412341234")
+    drawn = iter([numeric])
+    random_uuid4 = uuid.uuid4
+    monkeypatch.setattr(uuid, "uuid4", lambda: next(drawn, None) or random_uuid4())
+
+    created = await make(allowances)
+
+    assert created["id"] != str(numeric)
+    assert await allowances.get(id=created["id"]) == created
+
+
 async def test_get_by_name_and_id_agree(allowances: SponsoredAllowances) -> None:
     created = await make(allowances)
 
@@ -95,6 +111,26 @@ async def test_list_groups_models_per_allowance(allowances: SponsoredAllowances)
     listed = {allowance["name"]: allowance["base_models"] for allowance in await allowances.list()}
 
     assert listed == {"one": ["gpt-4o"], "two": ["gpt-4o", "gpt-4o-mini", "mistral-small"]}
+
+
+async def test_list_allowance_without_models(
+    allowances: SponsoredAllowances, database: owtt_async.Database
+) -> None:
+    await make(allowances, "bare", models=["gpt-4o"])
+    await make(allowances, "full", models=["mistral-small", "gpt-4o"])
+    # The original package's tables allow an allowance with no base model rows.
+    await database.execute(
+        "DELETE FROM token_tracking_sponsored_allowance_base_models "
+        "WHERE sponsored_allowance_id IN "
+        "(SELECT id FROM token_tracking_sponsored_allowance WHERE name = 'bare')"
+    )
+
+    listed = await allowances.list()
+    by_sponsor = await allowances.list(sponsor_id="sponsor-1")
+
+    assert [allowance["base_models"] for allowance in listed] == [[], ["gpt-4o", "mistral-small"]]
+    assert by_sponsor == listed
+    assert (await allowances.get(name="bare"))["base_models"] == []
 
 
 async def test_no_daily_limit_is_none(allowances: SponsoredAllowances) -> None:

@@ -1,6 +1,11 @@
+-- One row per allowance, its models as a JSON array (with a null entry when it has
+-- none): for 10,000 allowances this fetched and converted in less than half the
+-- time of one joined row per model (measured with bench/). SQLite takes the other
+-- columns from the group's single allowance row.
 SELECT a.id, a.name, a.sponsor_id, a.total_credit_limit, a.daily_credit_limit,
-       a.creation_date, m.base_model_id
+       a.creation_date, json_group_array(m.base_model_id) AS base_models
 FROM token_tracking_sponsored_allowance AS a
 LEFT JOIN token_tracking_sponsored_allowance_base_models AS m
     ON m.sponsored_allowance_id = a.id
+GROUP BY a.id
 ORDER BY a.name NULLS LAST, a.id

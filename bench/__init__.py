@@ -1,0 +1,1 @@
+"""Benchmark of owtt_async against raw drivers and connect-per-call; see bench/run.py."""
