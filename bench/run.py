@@ -415,7 +415,7 @@ async def leak_check(context: Context, extras: dict[str, Any]) -> None:
 
     def runner_database() -> owtt_async.Database:
         # The blocking API's pool for this URL, read from the runner's private map.
-        return _runner._runner._databases[parse_database_url(url).url]
+        return _runner._runner._databases[parse_database_url(url)]
 
     for api, call, database in (
         ("async", async_calls, lambda: context.database),
