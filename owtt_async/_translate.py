@@ -92,14 +92,14 @@ def _from_postgres(error: asyncpg.PostgresError, target: DatabaseTarget) -> Base
 
     if sqlstate == "23505":
         return IntegrityError(
-            f"duplicate value refused by {_where(target)}: {reason}",
+            f"duplicate value rejected by {_where(target)}: {reason}",
             kind="unique",
             constraint=getattr(error, "constraint_name", None),
             sqlstate=sqlstate,
         )
     if sqlstate == "23503":
         return IntegrityError(
-            f"reference refused by {_where(target)}: {reason}",
+            f"reference rejected by {_where(target)}: {reason}",
             kind="foreign_key",
             constraint=getattr(error, "constraint_name", None),
             sqlstate=sqlstate,
@@ -148,14 +148,14 @@ def _from_sqlite(error: sqlite3.Error, target: DatabaseTarget) -> BaseException:
 
     if name.startswith("SQLITE_CONSTRAINT_UNIQUE") or name == "SQLITE_CONSTRAINT_PRIMARYKEY":
         return IntegrityError(
-            f"duplicate value refused by {_where(target)}: {reason}",
+            f"duplicate value rejected by {_where(target)}: {reason}",
             kind="unique",
             constraint=None,
             sqlstate=name,
         )
     if name == "SQLITE_CONSTRAINT_FOREIGNKEY":
         return IntegrityError(
-            f"reference refused by {_where(target)}: {reason}",
+            f"reference rejected by {_where(target)}: {reason}",
             kind="foreign_key",
             constraint=None,
             sqlstate=name,
