@@ -195,7 +195,7 @@ def run(database_url: str | None, call: Callable[[Database], Awaitable[T]]) -> T
 def close_pools() -> None:
     """Close the pools the blocking functions opened; the next call opens new ones.
 
-    Scripts need not call this, because the pools close at interpreter exit; it is
+    Scripts need not call this, because the pools close at interpreter exit. It is
     for tests, and for programs that switch databases and want connections back.
     """
     _runner.shutdown()

@@ -48,10 +48,10 @@ _name_index_ready: weakref.WeakKeyDictionary[databases.Database, bool] = (
 async def migrate(database: databases.Database) -> list[str]:
     """Create the missing tables and indexes in one transaction; safe to run again.
 
-    Returns the allowance names that several allowances share, which keep the unique
-    name index from being built; it is empty when the index is in place. Shared names
-    are logged as a warning rather than raised, so that an application can still
-    start: only creating allowances waits until they are renamed.
+    Returns the allowance names that several allowances share, because those keep
+    the unique name index from being built. The list is empty when the index is in
+    place. Shared names are logged as a warning rather than raised, so that an
+    application can still start. Only creating allowances waits until they are renamed.
     """
     target = target_of(database)
     async with open_session(database, target) as session:
@@ -67,9 +67,9 @@ async def migrate(database: databases.Database) -> list[str]:
 async def ensure_name_index(database: databases.Database) -> None:
     """Make sure the unique name index exists before a create or a rename.
 
-    A database the original package set up lacks it. Only indexes are created here:
-    when the tables themselves are missing, the statement fails with SchemaError,
-    which tells the caller to run the migration.
+    A database the original package set up lacks it. Only indexes are created here.
+    When the tables themselves are missing, the statement fails with SchemaError,
+    whose message asks the caller to run the migration.
     """
     if _name_index_ready.get(database):
         return

@@ -236,7 +236,3 @@ def _mask(url: str) -> str:
         )
     return _KEYWORD_PASSWORD.sub(r"\1***", location + question_mark + query)
 
-
-def mask_url(url: str) -> str:
-    """Return ``url`` with any password masked, for messages and logs."""
-    return _mask(url)
